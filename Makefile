@@ -1,0 +1,51 @@
+# alignbook: the README's two commands are `make book` and `make test`.
+# Every target bootstraps what it needs: a .venv with the pinned stack (constraints.txt).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+JB     := $(VENV)/bin/jupyter-book
+STAMP  := $(VENV)/.alignbook-installed
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: help setup book book-strict test test-fast verify notebooks bench clean distclean
+
+help:            ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -c constraints.txt -e '.[book,test]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv (CPU torch, the package, book and test tools), offline-safe
+
+book: $(STAMP)   ## build the executed book into _build/html (warnings are errors; cached execution)
+	$(JB) build . -W -n --keep-going
+	@echo "open _build/html/index.html"
+
+book-strict: $(STAMP)  ## rebuild from scratch, re-executing every chapter
+	rm -rf _build
+	$(JB) build . -W -n --keep-going
+
+test: $(STAMP)   ## unit tests, every theorem check, every chapter once, then the book with -W -n
+	$(PY) -m pytest -q tests
+
+test-fast: $(STAMP)  ## unit tests and checks only (no chapters, no book)
+	$(PY) -m pytest -q tests -m "not chapters and not book"
+
+verify: $(STAMP) ## run every registered theorem check and print the table (SCALE=test|book|full)
+	$(PY) -m alignbook verify $(if $(SCALE),--scale $(SCALE),)
+
+notebooks: $(STAMP)  ## regenerate the Colab copies chapters/*.ipynb from chapters/*.md (stable cell ids)
+	$(VENV)/bin/jupytext --update --to ipynb chapters/*.md
+
+bench: $(STAMP)  ## benchmarks against peers and the matmul floor (not part of the tests)
+	$(PY) -m pip install -q -c constraints.txt -e '.[bench]'
+	@if [ -f benchmarks/requirements.txt ]; then $(PY) -m pip install -q -c constraints.txt -r benchmarks/requirements.txt; fi
+	$(PY) benchmarks/run.py
+
+clean:           ## remove the built book (keeps .venv)
+	rm -rf _build
+
+distclean: clean ## remove the built book and .venv
+	rm -rf $(VENV)

@@ -1,0 +1,12 @@
+"""A deliberately broken check, imported only by tests/test_cli.py to see verify fail."""
+from alignbook.theory import Comparisons, check
+
+
+@check("thm-deliberately-broken", title="1 + 1 = 3", kind="theorem", chapter="tests")
+def _broken(scale, seed, device):
+    return Comparisons().close("1 + 1 vs 3", 1 + 1, 3)
+
+
+@check("thm-deliberately-crashing", title="raises", kind="theorem", chapter="tests")
+def _crashing(scale, seed, device):
+    raise RuntimeError("boom")

@@ -1,0 +1,16 @@
+"""Shared test configuration: deterministic hypothesis profile; the book build runs last."""
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "alignbook", deadline=None, derandomize=True, max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "alignbook"))
+
+
+def pytest_collection_modifyitems(config, items):
+    # Chapters execute (and fill the jupyter-cache) before the book build reuses them.
+    order = {"chapters": 1, "book": 2}
+    items.sort(key=lambda it: max((order.get(m.name, 0) for m in it.iter_markers()), default=0))
