@@ -32,7 +32,7 @@ def _store_in_book_cache(nb, path: Path, seconds: float) -> None:
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_executes(path):
     nb = jupytext.read(path)
-    client = NotebookClient(nb, timeout=900, kernel_name="python3",
+    client = NotebookClient(nb, timeout=900, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
     try:
