@@ -37,3 +37,14 @@ def test_first_cell_installs_in_colab_only(md):
     from alignbook._colab import INSTALL_URL
 
     assert INSTALL_URL in first.source, f"{md.name}: the Colab cell must install from {INSTALL_URL}"
+
+
+def test_repository_is_named_once():
+    """The Colab install line and the book's repository/launch buttons point at the same repository."""
+    import yaml
+
+    from alignbook._colab import REPOSITORY_URL
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["repository"]["url"] == REPOSITORY_URL
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
