@@ -6,6 +6,7 @@ PY     := $(VENV)/bin/python
 JB     := $(VENV)/bin/jupyter-book
 STAMP  := $(VENV)/.alignbook-installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+export OMP_WAIT_POLICY ?= PASSIVE   # idle torch threads do not spin (2-core machines)
 
 .PHONY: help setup book book-strict test test-fast verify notebooks bench clean distclean
 

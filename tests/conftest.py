@@ -1,6 +1,9 @@
 """Shared test configuration: deterministic hypothesis profile; the book build runs last."""
 import os
 
+# Idle OpenMP threads spin by default and steal the other core; must be set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(

@@ -46,3 +46,10 @@ def test_result_renders_markdown_and_text():
     md = r._repr_markdown_()
     assert "thm-demo" in md and "PASS" in md and "| a == b |" in md
     assert "PASS" in r.table()
+
+
+def test_labels_are_safe_in_markdown_tables():
+    from alignbook.theory._registry import _cell
+
+    assert _cell("a|b_c") == "a\\|b\\_c"  # text: escaped so the cell is not split / emphasised
+    assert _cell("$\\|X\\|_F$ and $|x|$") == "$\\Vert X\\Vert _F$ and $\\vert x\\vert $"  # maths kept

@@ -100,16 +100,32 @@ class CheckResult:
             "| quantity | relation | left | right | margin | draws |",
             "|---|:---:|---:|---:|---:|---:|",
         ]
-        rel = {"==": "=", "<=": "≤", "!=": "≠", "true": "holds"}
+        rel = {"==": "=", "<=": "≤", ">=": "≥", "!=": "≠", "true": "holds"}
         for r in self.rows:
+            label = _cell(r.label)
             out.append(
-                f"| {r.label} | {rel.get(r.relation, r.relation)} | {_fmt(r.lhs)} | {_fmt(r.rhs)} "
+                f"| {label} | {rel.get(r.relation, r.relation)} | {_fmt(r.lhs)} | {_fmt(r.rhs)} "
                 f"| {_fmt(r.margin, 2)} | {r.draws} |"
             )
         return "\n".join(out)
 
     def __repr__(self) -> str:
         return self.table()
+
+
+def _cell(text: str) -> str:
+    """Make a row label safe inside a markdown table cell.
+
+    Outside ``$...$`` a ``|`` would split the cell and ``_`` could start emphasis, so both are
+    escaped; inside maths the bars become ``\\Vert``/``\\vert`` and everything else is kept.
+    """
+    parts = text.split("$")
+    for i, part in enumerate(parts):
+        if i % 2:  # maths
+            parts[i] = part.replace("\\|", "\\Vert ").replace("|", "\\vert ")
+        else:
+            parts[i] = part.replace("|", "\\|").replace("_", "\\_")
+    return "$".join(parts)
 
 
 def _fmt(x: float, digits: int = 6) -> str:
