@@ -1,0 +1,191 @@
+r"""Alignment of a representation with a target: Imani et al.'s label alignment, its curve,
+kernel–target alignment, and the spectral family that contains them.
+
+Let :math:`\Phi = \sum_i\sigma_iu_iv_i^\top` be the thin SVD of the ``(n, k)`` representation
+and :math:`y\in\mathbb R^n` the target (a 2-D ``(n, c)`` target sums over its columns:
+:math:`(u_i^\top y)^2` becomes :math:`\|u_i^\top Y\|^2`). The spectral alignment family is
+
+.. math:: \mathcal A_\omega(\Phi, y) = \sum_i \omega(\sigma_i)\,(u_i^\top y)^2 ,
+
+* Imani et al. (2022): :math:`\omega = \mathbf 1[\sigma\ge\tau]`, no normalisation;
+* kernel–target alignment (Cristianini et al. 2001): :math:`\omega = \sigma^2`, divided by
+  :math:`\sqrt{\sum_i\sigma_i^4}\,\|y\|^2`;
+* cumulative power (Canatar et al. 2021): :math:`\omega = \mathbf 1[i\le k]`, divided by
+  :math:`\sum_i(u_i^\top y)^2`;
+* Arora et al. (2019)'s complexity :math:`y^\top(\Phi\Phi^\top)^+y`: :math:`\omega = \sigma^{-2}`
+  on the numerical range.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .._validate import as_matrix, as_target, check_choice, check_int, check_positive, finish, finish_array
+from .kernels import _center, _gram
+
+__all__ = [
+    "kernel_target_alignment",
+    "label_alignment",
+    "label_alignment_curve",
+    "spectral_alignment",
+]
+
+CONVENTIONS = ("plain", "imani")
+#: the threshold grid of the authors' demo (n = 1000, unit rows so sigma_1 <= sqrt(n))
+IMANI_TAUS = np.linspace(0, 30, 62)
+
+
+def _imani(Phi: torch.Tensor) -> torch.Tensor:
+    """Append a constant-1 feature and L2-normalise each row (the demo's conventions)."""
+    Z = torch.cat([Phi, torch.ones_like(Phi[:, :1])], dim=1)
+    return Z / torch.linalg.vector_norm(Z, dim=1, keepdim=True)
+
+
+def _spectrum(Phi, y, name="Phi"):
+    Pt, ctx = as_matrix(Phi, name)
+    yt = as_target(y, Pt.shape[0], ctx)
+    return Pt, yt, ctx
+
+
+def _svd_proj(P: torch.Tensor, y: torch.Tensor):
+    U, S, _ = torch.linalg.svd(P, full_matrices=False)
+    proj = ((U.T @ y) ** 2).sum(dim=1)  # (u_i^T y)^2, summed over target columns
+    return S, proj
+
+
+def label_alignment(Phi, y, tau, *, conventions="plain", normalized=False):
+    r"""Imani et al. (2022)'s representation–label alignment at threshold ``tau``:
+
+    .. math:: \mathrm{Align}(\Phi, y, \tau) = \sum_{i:\,\sigma_i\ge\tau}(u_i^\top y)^2 .
+
+    ``conventions="plain"`` uses :math:`\Phi` as given and the thin SVD, so
+    :math:`\mathrm{Align}(\Phi, y, 0) = \|P_\Phi y\|^2`. ``conventions="imani"`` copies the
+    authors' demo: append a constant-1 feature, L2-normalise each row, and count the null-space
+    directions of the full SVD (:math:`\sigma = 0`) when :math:`\tau\le 0`, so that
+    :math:`\mathrm{Align}(\tau = 0) = \|y\|^2`. ``normalized=True`` divides by :math:`\|y\|^2`.
+    Lies in :math:`[0, \|y\|^2]`, non-increasing in :math:`\tau`, invariant to
+    :math:`\Phi\mapsto\Phi Q` for orthogonal :math:`Q` (``"plain"``). Cost :math:`O(nk^2)`.
+    """
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not np.isfinite(tau):
+        raise TypeError(f"tau must be a finite real threshold, got {tau!r}.")
+    _, out = _curve(Phi, y, [tau], conventions, normalized)
+    return finish(out.tensor[0], out._ctx)
+
+
+def _curve(Phi, y, taus, conventions, normalized):
+    check_choice(conventions, "conventions", CONVENTIONS)
+    P, yt, ctx = _spectrum(Phi, y)
+    if conventions == "imani":
+        P = _imani(P)
+    S, proj = _svd_proj(P, yt)
+    ynorm2 = (yt * yt).sum()
+    t = torch.as_tensor(np.asarray(taus, dtype=np.float64), dtype=P.dtype, device=P.device).reshape(-1)
+    vals = ((S[None, :] >= t[:, None]).to(P.dtype) * proj[None, :]).sum(dim=1)
+    if conventions == "imani":
+        vals = torch.where(t <= 0, ynorm2.expand_as(vals), vals)
+    if normalized:
+        if not bool(ynorm2 > 0):
+            raise ValueError("y is all zeros, so normalized=True divides by ||y||^2 = 0.")
+        vals = vals / ynorm2
+    return t, _Out(vals, ctx)
+
+
+class _Out:
+    def __init__(self, vals, ctx):
+        self.tensor, self._ctx = vals, ctx
+
+
+def label_alignment_curve(Phi, y, taus=None, *, conventions="plain", normalized=False):
+    r"""The alignment curve :math:`\tau\mapsto\mathrm{Align}(\Phi, y, \tau)` from one SVD.
+
+    ``taus`` defaults to the demo's grid ``np.linspace(0, 30, 62)`` for
+    ``conventions="imani"`` and to 50 points from 0 to :math:`\sigma_1` otherwise. Returns
+    ``(taus, values)`` as NumPy arrays (NumPy in) or tensors.
+    """
+    if taus is None:
+        if conventions == "imani":
+            taus = IMANI_TAUS
+        else:
+            P, _, _ = _spectrum(Phi, y)
+            taus = np.linspace(0.0, float(torch.linalg.matrix_norm(P, ord=2)), 50)
+    t, out = _curve(Phi, y, taus, conventions, normalized)
+    return finish_array(t, out._ctx), finish_array(out.tensor, out._ctx)
+
+
+def kernel_target_alignment(Phi, y, kernel="linear", *, centered=False, bandwidth=1.0, sigma=None):
+    r"""Kernel–target alignment (Cristianini et al. 2001):
+
+    .. math:: A(K, yy^\top) = \frac{y^\top K y}{\|K\|_F\,\|y\|^2}
+
+    with :math:`K` the Gram of ``Phi`` (``kernel`` as in :func:`~alignbook.measures.gram`, or
+    ``"precomputed"``). For the linear kernel it uses :math:`y^\top K y = \|\Phi^\top y\|^2`
+    and :math:`\|K\|_F = \|\Phi^\top\Phi\|_F` (no :math:`n\times n` matrix).
+    ``centered=True`` centres both :math:`K` and :math:`y` (Cortes et al. 2012). A 2-D target
+    uses :math:`\langle K, YY^\top\rangle_F/(\|K\|_F\|YY^\top\|_F)`.
+    """
+    P, yt, ctx = _spectrum(Phi, y)
+    if centered:
+        yt = yt - yt.mean(dim=0, keepdim=True)
+    ny = torch.linalg.matrix_norm(yt.T @ yt)
+    if not bool(ny > 0):
+        raise ValueError("y is " + ("constant" if centered else "all zeros") + ", so KTA is 0/0 (undefined).")
+    if isinstance(kernel, str) and kernel == "linear":
+        Pc = P - P.mean(dim=0, keepdim=True) if centered else P
+        num = ((Pc.T @ yt) ** 2).sum()
+        nk = torch.linalg.matrix_norm(Pc.T @ Pc)
+    else:
+        if isinstance(kernel, str) and kernel == "precomputed":
+            if P.shape[0] != P.shape[1]:
+                raise ValueError(f"kernel='precomputed' needs an (n, n) Phi; got {tuple(P.shape)}.")
+            K = P
+        else:
+            K = _gram(P, kernel, bandwidth, sigma, "all", "Phi")
+        if centered:
+            K = _center(K)
+        num = (yt * (K @ yt)).sum()
+        nk = torch.linalg.matrix_norm(K)
+    if not bool(nk > 0):
+        raise ValueError("the Gram matrix of Phi is zero, so KTA is 0/0 (undefined).")
+    return finish(num / (nk * ny), ctx)
+
+
+WEIGHTS = ("imani", "kta", "cumulative", "arora")
+
+
+def spectral_alignment(Phi, y, weight="kta", *, tau=None, k=None):
+    r"""The spectral alignment family :math:`\sum_i\omega(\sigma_i)(u_i^\top y)^2` (module docstring).
+
+    ``weight``: ``"imani"`` (needs ``tau``; equals :func:`label_alignment`), ``"kta"`` (equals
+    :func:`kernel_target_alignment`), ``"cumulative"`` (needs ``k``; Canatar's :math:`C(k)`),
+    ``"arora"`` (:math:`y^\top(\Phi\Phi^\top)^+y`), or a callable ``omega(sigma) -> weights``
+    acting on the tensor of singular values (then no normalisation is applied).
+    """
+    P, yt, ctx = _spectrum(Phi, y)
+    S, proj = _svd_proj(P, yt)
+    if callable(weight):
+        w = weight(S)
+        if not isinstance(w, torch.Tensor) or w.shape != S.shape:
+            raise ValueError("the weight callable must map the singular-value tensor to a tensor of the same shape.")
+        return finish((w.to(S.dtype) * proj).sum(), ctx)
+    check_choice(weight, "weight", WEIGHTS)
+    if weight == "imani":
+        if tau is None:
+            raise ValueError("weight='imani' needs the threshold tau=...")
+        check_positive(tau, "tau", allow_zero=True)
+        return finish(((S >= tau).to(S.dtype) * proj).sum(), ctx)
+    if weight == "kta":
+        den = torch.sqrt((S**4).sum()) * torch.linalg.matrix_norm(yt.T @ yt)
+        if not bool(den > 0):
+            raise ValueError("Phi or y is all zeros, so the KTA normalisation is 0.")
+        return finish((S**2 * proj).sum() / den, ctx)
+    tol = S[0] * max(P.shape) * torch.finfo(S.dtype).eps
+    rng = S > tol
+    if weight == "cumulative":
+        if k is None:
+            raise ValueError("weight='cumulative' needs k=... (the number of leading modes).")
+        k = check_int(k, "k", 1)
+        tot = (proj * rng).sum()
+        if not bool(tot > 0):
+            raise ValueError("y is orthogonal to the column space of Phi, so C(k) is 0/0.")
+        return finish(proj[:k][rng[:k]].sum() / tot, ctx)
+    return finish((proj[rng] / S[rng] ** 2).sum(), ctx)
