@@ -60,3 +60,15 @@ def test_training_learns_and_is_reproducible():
 def test_mismatched_rows():
     with pytest.raises(ValueError, match="paired"):
         train_classifier(MLP(4, (3,), 2), torch.randn(5, 4), torch.zeros(6, dtype=torch.long), epochs=1)
+
+
+def test_constant_training_columns_become_exactly_zero():
+    import numpy as np
+
+    from alignbook.data import make_split
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    X[:, 1] = 0.1  # 0.1 is not exact in binary: a computed std would be ~1e-17, not 0
+    y = np.repeat([0, 1], 20)
+    s = make_split(X, y, 0.25, 0, True, "toy", 2)
+    assert torch.all(s.X_train[:, 1] == 0) and torch.all(s.X_test[:, 1] == 0)

@@ -53,9 +53,9 @@ def make_split(X: np.ndarray, y: np.ndarray, test_fraction: float, seed: int, st
     X = X.astype(np.float64)
     Xtr, Xte = X[tr], X[te]
     if standardize:
-        mu = Xtr.mean(axis=0)
-        sd = Xtr.std(axis=0)
-        sd[sd == 0] = 1.0
+        constant = np.all(Xtr == Xtr[:1], axis=0)  # exact test; a computed std may be ~1e-17, not 0
+        mu = np.where(constant, Xtr[0], Xtr.mean(axis=0))
+        sd = np.where(constant, 1.0, Xtr.std(axis=0))
         Xtr, Xte = (Xtr - mu) / sd, (Xte - mu) / sd
     t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
     return Split(t(Xtr), torch.from_numpy(y[tr].astype(np.int64)), t(Xte),
