@@ -1,0 +1,579 @@
+"""Checks for the Preliminaries chapter: Gram matrices, centring, spectra, RKHS.
+
+Every check compares two independent computations of the same object in float64 on the device
+it is given (random draws, and scikit-learn's digits where that makes sense). The ids are the
+``:label:`` of the matching statement in ``chapters/preliminaries.md``.
+
+Besides the checks, :func:`digits_representations` builds the chapter's running example: the
+pixels of the digits and a random ReLU feature map of them, two representations of the same
+images.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+
+import numpy as np
+import torch
+
+from ..device import REDUCTION_DTYPE, generator, get_device, pick
+from ..measures import center_gram, gram
+from ._registry import Comparisons, check
+
+DT = REDUCTION_DTYPE
+_CH = "preliminaries"
+
+
+@contextlib.contextmanager
+def _serial_on_cpu(device):
+    """Run on one CPU thread (restored afterwards).
+
+    These checks work on many small matrices, where OpenMP thread hand-offs cost more than they
+    save: on a busy 2-core machine, two threads spin-waiting made them about ten times slower
+    than one. Nothing changes on a GPU.
+    """
+    if torch.device(device).type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _small(func):
+    """Decorator for the checks of this module: see :func:`_serial_on_cpu`."""
+
+    @functools.wraps(func)
+    def wrapper(scale, seed, device):
+        with _serial_on_cpu(device):
+            return func(scale=scale, seed=seed, device=device)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------------------------
+# small building blocks (float64, on the device of their inputs)
+# --------------------------------------------------------------------------------------------
+def _randn(g: torch.Generator, *shape, device) -> torch.Tensor:
+    return torch.randn(*shape, generator=g, device=device, dtype=DT)
+
+
+def _randint(g: torch.Generator, lo: int, hi: int) -> int:
+    """An integer in [lo, hi] from the seeded generator ``g`` (which may live on a GPU)."""
+    u = torch.rand((), generator=g, device=g.device, dtype=DT).item()
+    return lo + int(u * (hi - lo + 1)) if hi > lo else lo
+
+
+def _orthogonal(g: torch.Generator, d: int, device) -> torch.Tensor:
+    """A Haar-distributed d x d orthogonal matrix (QR of a Gaussian matrix, signs fixed)."""
+    q, r = torch.linalg.qr(_randn(g, d, d, device=device))
+    return q * torch.sign(torch.diagonal(r)).unsqueeze(0)
+
+
+def _centre_columns(X: torch.Tensor) -> torch.Tensor:
+    """Subtract each column's mean (feature-space centring; no n x n matrix)."""
+    return X - X.mean(dim=0, keepdim=True)
+
+
+def _centring_matrix(n: int, device) -> torch.Tensor:
+    """H = I - 11'/n as an explicit n x n matrix."""
+    return torch.eye(n, device=device, dtype=DT) - torch.full((n, n), 1.0 / n, device=device, dtype=DT)
+
+
+def _sq_dists_broadcast(X: torch.Tensor) -> torch.Tensor:
+    """||x_i - x_j||^2 from explicit differences (independent of any Gram matrix)."""
+    diff = X.unsqueeze(1) - X.unsqueeze(0)
+    return (diff * diff).sum(-1)
+
+
+def poly2_features(X: torch.Tensor, c: float = 1.0) -> torch.Tensor:
+    """Explicit feature map of the kernel (x'z + c)^2 on R^p.
+
+    Coordinates: x_i^2 (p of them), sqrt(2) x_i x_j for i < j, sqrt(2c) x_i, and c; so that
+    <phi(x), phi(z)> = (x'z)^2 + 2c x'z + c^2 = (x'z + c)^2.
+    """
+    n, p = X.shape
+    iu = torch.triu_indices(p, p, 1, device=X.device)
+    cross = math.sqrt(2.0) * X[:, iu[0]] * X[:, iu[1]]
+    const = torch.full((n, 1), float(c), device=X.device, dtype=X.dtype)
+    return torch.cat([X * X, cross, math.sqrt(2.0 * c) * X, const], dim=1)
+
+
+def _poly2_kernel(X: torch.Tensor, Z: torch.Tensor, c: float = 1.0) -> torch.Tensor:
+    return (X @ Z.T + c) ** 2
+
+
+@functools.lru_cache(maxsize=1)
+def _digits_train() -> tuple[torch.Tensor, torch.Tensor]:
+    """The standardised training split of the digits, loaded once per process (CPU)."""
+    from ..data import load_digits
+
+    split = load_digits(seed=0)
+    return split.X_train.clone(), split.y_train.clone()
+
+
+def digits_representations(n: int | None = None, width: int = 256, seed: int = 0,
+                           device=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Two representations of the same digit images: ``(X, Y, labels)``.
+
+    ``X`` (n x 64) holds the standardised pixels; ``Y`` (n x width) = ReLU(X W / 8 + b) with a
+    Gaussian ``W`` (64 x width) and ``b`` drawn from ``seed`` -- an untrained one-layer network.
+    Row i of X and row i of Y describe the same image. Rows are the training split of
+    :func:`alignbook.data.load_digits` (1,347 images), truncated to the first ``n``; float64 on
+    ``device``.
+    """
+    dev = get_device(device)
+    X_cpu, labels_cpu = _digits_train()
+    X = X_cpu.to(device=dev, dtype=DT)
+    labels = labels_cpu.to(dev)
+    if n is not None:
+        X, labels = X[:n], labels[:n]
+    g = generator(seed, dev)
+    W = _randn(g, X.shape[1], width, device=dev)
+    b = _randn(g, width, device=dev)
+    Y = torch.relu(X @ W / math.sqrt(X.shape[1]) + b)
+    return X, Y, labels
+
+
+def digits_gram_matrices(n: int = 300, seed: int = 0, device=None) -> tuple[dict, torch.Tensor]:
+    """Gram matrices of the two digit representations, rows sorted by class: ``(mats, labels)``.
+
+    ``mats`` maps a title to an n x n float64 matrix: the linear and RBF Grams of the pixels, and
+    the uncentred and centred linear Grams of the ReLU features (:func:`digits_representations`).
+    """
+    X, Y, labels = digits_representations(n, seed=seed, device=device)
+    order = torch.argsort(labels, stable=True)
+    X, Y, labels = X[order], Y[order], labels[order]
+    KY = gram(Y, "linear")
+    mats = {
+        "pixels: linear $XX^\\top$": gram(X, "linear"),
+        "pixels: RBF (median bandwidth)": gram(X, "rbf"),
+        "ReLU features: $YY^\\top$ (uncentred)": KY,
+        "ReLU features: $HYY^\\top H$ (centred)": center_gram(KY),
+    }
+    return mats, labels
+
+
+# --------------------------------------------------------------------------------------------
+# Section 2: Gram and kernel matrices
+# --------------------------------------------------------------------------------------------
+@check("prop-frobenius-routes", title="Sample route = feature route: <XX', YY'>_F = ‖X'Y‖²_F",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_frobenius_routes(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=30, book=200, full=1000)
+    sample_route, feature_route = [], []
+    for _ in range(draws):
+        n, d1, d2 = _randint(g, 2, 60), _randint(g, 1, 40), _randint(g, 1, 40)
+        X = _randn(g, n, d1, device=device) + _randn(g, 1, d1, device=device)  # non-zero means too
+        Y = _randn(g, n, d2, device=device)
+        sample_route.append(((X @ X.T) * (Y @ Y.T)).sum())
+        feature_route.append(torch.linalg.matrix_norm(X.T @ Y) ** 2)
+    c.close("<XX',YY'>_F vs ‖X'Y‖²_F (random n, d1, d2)", torch.stack(sample_route),
+            torch.stack(feature_route), tol=1e-10, draws=draws)
+    X, Y, _ = digits_representations(pick(scale, test=200, book=1000, full=None), seed=seed, device=device)
+    c.close(f"same, digits pixels vs ReLU features (n={X.shape[0]})", ((X @ X.T) * (Y @ Y.T)).sum(),
+            torch.linalg.matrix_norm(X.T @ Y) ** 2, tol=1e-10)
+    return c
+
+
+@check("prop-psd-kernels", title="Linear, RBF, polynomial and distance-induced Gram matrices are PSD",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_psd_kernels(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=10, book=60, full=300)
+    n = pick(scale, test=40, book=80, full=200)
+    ratios = {"linear XX'": [], "RBF (median bandwidth)": [], "polynomial (x'z+1)^2": [],
+              "distance-induced": [], "Schur product RBF o linear": []}
+    quad, neg_dist = [], []
+    for _ in range(draws):
+        d = _randint(g, 1, 12)
+        X = _randn(g, n, d, device=device) * torch.exp(_randn(g, 1, d, device=device))
+        L = X @ X.T
+        Ks = {"linear XX'": L, "RBF (median bandwidth)": gram(X, "rbf"),
+              "polynomial (x'z+1)^2": _poly2_kernel(X, X), "distance-induced": gram(X, "distance")}
+        Ks["Schur product RBF o linear"] = Ks["RBF (median bandwidth)"] * L
+        for name, K in Ks.items():
+            ev = torch.linalg.eigvalsh(K)
+            ratios[name].append(ev[0] / ev[-1].abs())
+        # second route for the distance kernel: v'Kv = ||sum_i v_i phi(x_i)||^2 >= 0 for random v
+        v = _randn(g, n, device=device)
+        quad.append(v @ Ks["distance-induced"] @ v / (v @ v) / torch.linalg.eigvalsh(Ks["distance-induced"])[-1])
+        neg_dist.append(torch.linalg.eigvalsh(-torch.sqrt(_sq_dists_broadcast(X).clamp_min(0)))[0])
+    for name, r in ratios.items():
+        c.geq(f"lambda_min / lambda_max, {name}", torch.stack(r), 0.0, slack=1e-12)
+    c.geq("Rayleigh quotient v'Kv/v'v/lambda_max, distance kernel", torch.stack(quad), 0.0, slack=1e-12)
+    neg = torch.stack(neg_dist)
+    c.true("-‖x - x'‖ alone is NOT PSD (lambda_min < 0 on every draw)", bool((neg < 0).all()),
+           value=float(neg.max()), draws=draws)
+    X, _, _ = digits_representations(pick(scale, test=150, book=500, full=None), seed=seed, device=device)
+    ev = torch.linalg.eigvalsh(gram(X, "rbf"))
+    c.geq(f"lambda_min / lambda_max, RBF on digits (n={X.shape[0]})", ev[0] / ev[-1], 0.0, slack=1e-12)
+    return c
+
+
+# --------------------------------------------------------------------------------------------
+# Section 3: centring
+# --------------------------------------------------------------------------------------------
+@check("prop-centering-projector", title="H = I - 11'/n is a symmetric idempotent of rank n - 1",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_centering_projector(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    sizes = pick(scale, test=[2, 3, 10, 50], book=[2, 3, 10, 50, 200, 500], full=[2, 3, 10, 100, 1000, 2000])
+    sym, idem, kill, traces, ranks, spec, rowc = [], [], [], [], [], [], []
+    for n in sizes:
+        H = _centring_matrix(n, device)
+        ones = torch.ones(n, device=device, dtype=DT)
+        sym.append(torch.linalg.matrix_norm(H - H.T, ord=torch.inf))
+        idem.append(torch.linalg.matrix_norm(H @ H - H, ord=torch.inf))
+        kill.append(torch.linalg.vector_norm(H @ ones, ord=torch.inf))
+        traces.append((torch.trace(H), n - 1))
+        ranks.append(int(torch.linalg.matrix_rank(H)) == n - 1)
+        ev = torch.linalg.eigvalsh(H)
+        target = torch.ones(n, device=device, dtype=DT)
+        target[0] = 0.0
+        spec.append(torch.max(torch.abs(ev - target)))
+        X = _randn(g, n, 7, device=device) + 3.0
+        rowc.append(torch.max(torch.abs(H @ X - _centre_columns(X))))
+    z = np.zeros(len(sizes))
+    c.close("H' - H = 0 (max entry, all n)", torch.stack(sym), z, tol=1e-12, draws=len(sizes))
+    c.close("HH - H = 0 (max row sum)", torch.stack(idem), z, tol=1e-12, draws=len(sizes))
+    c.close("H 1 = 0", torch.stack(kill), z, tol=1e-12, draws=len(sizes))
+    c.close("tr H = n - 1", torch.stack([t for t, _ in traces]), [m for _, m in traces], tol=1e-12,
+            draws=len(sizes))
+    c.true(f"rank H = n - 1 for n in {sizes}", all(ranks), value=float(sum(ranks)), draws=len(sizes))
+    c.close("eigenvalues of H = (0, 1, ..., 1)", torch.stack(spec), z, tol=1e-12, draws=len(sizes))
+    c.close("HX = X - 1 xbar' (matrix vs column means)", torch.stack(rowc), z, tol=1e-12, draws=len(sizes))
+    return c
+
+
+@check("prop-centered-gram", title="HKH is the Gram matrix of the column-centred features",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_centered_gram(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=20, book=100, full=500)
+    e_gram, e_entry, e_hsic, e_shift = [], [], [], []
+    for _ in range(draws):
+        n, d1, d2 = _randint(g, 2, 60), _randint(g, 1, 30), _randint(g, 1, 30)
+        X = _randn(g, n, d1, device=device) + 5.0 * _randn(g, 1, d1, device=device)
+        Y = torch.relu(_randn(g, n, d2, device=device))  # non-negative, large means
+        H = _centring_matrix(n, device)
+        K, L = X @ X.T, Y @ Y.T
+        HKH = H @ K @ H
+        Xc, Yc = _centre_columns(X), _centre_columns(Y)
+        scale_k = K.abs().max().clamp_min(1.0)
+        e_gram.append((HKH - Xc @ Xc.T).abs().max() / scale_k)
+        # the package's O(n^2) route: K_ij - rowmean_i - colmean_j + grandmean, no H formed
+        e_entry.append((HKH - center_gram(K)).abs().max() / scale_k)
+        lhs = torch.trace(K @ H @ L @ H)
+        rhs = torch.linalg.matrix_norm(Xc.T @ Yc) ** 2
+        e_hsic.append((lhs - rhs).abs() / rhs.abs().clamp_min(1.0))
+        b = 10.0 * _randn(g, 1, d1, device=device)
+        Ks = (X + b) @ (X + b).T
+        e_shift.append((H @ Ks @ H - HKH).abs().max() / scale_k)
+    z = np.zeros(draws)
+    c.close("HKH vs (HX)(HX)' (relative, max entry)", torch.stack(e_gram), z, tol=1e-10, draws=draws)
+    c.close("HKH vs center_gram(K) (means removed)", torch.stack(e_entry), z, tol=1e-10, draws=draws)
+    c.close("tr(KHLH) vs ‖Xc'Yc‖²_F (relative)", torch.stack(e_hsic), z, tol=1e-10, draws=draws)
+    c.close("HKH unchanged by X -> X + 1b'", torch.stack(e_shift), z, tol=1e-9, draws=draws)
+    return c
+
+
+@check("prop-double-centering", title="-1/2 H D^(2) H = HXX'H; classical MDS recovers the distances",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_double_centering(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=10, book=50, full=200)
+    e_b, e_mds = [], []
+
+    def one(X):
+        n = X.shape[0]
+        H = _centring_matrix(n, device)
+        D2 = _sq_dists_broadcast(X)
+        B = -0.5 * H @ D2 @ H
+        Xc = _centre_columns(X)
+        s = D2.abs().max().clamp_min(1.0)
+        err_b = (B - Xc @ Xc.T).abs().max() / s
+        # classical MDS: coordinates from the top eigenpairs of B reproduce every distance
+        ev, U = torch.linalg.eigh(B)
+        keep = ev > 1e-9 * ev[-1]
+        Z = U[:, keep] * torch.sqrt(ev[keep])
+        err_mds = (_sq_dists_broadcast(Z) - D2).abs().max() / s
+        return err_b, err_mds
+
+    for _ in range(draws):
+        n, d = _randint(g, 3, 50), _randint(g, 1, 10)
+        eb, em = one(_randn(g, n, d, device=device) + 4.0)
+        e_b.append(eb)
+        e_mds.append(em)
+    z = np.zeros(draws)
+    c.close("-1/2 H D2 H vs Xc Xc' (relative)", torch.stack(e_b), z, tol=1e-10, draws=draws)
+    c.close("distances of MDS coordinates vs D2", torch.stack(e_mds), z, tol=1e-9, draws=draws)
+    X, _, _ = digits_representations(pick(scale, test=100, book=300, full=1000), seed=seed, device=device)
+    eb, em = one(X)
+    c.close(f"-1/2 H D2 H vs Xc Xc', digits (n={X.shape[0]})", eb, 0.0, tol=1e-10)
+    c.close(f"MDS distances vs D2, digits (n={X.shape[0]})", em, 0.0, tol=1e-9)
+    return c
+
+
+# --------------------------------------------------------------------------------------------
+# Section 4: SVD and spectra
+# --------------------------------------------------------------------------------------------
+@check("prop-gram-spectrum", title="XX' and X'X share their non-zero eigenvalues, the sigma_i^2",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_gram_spectrum(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=20, book=100, full=500)
+    e_nd, e_sv, e_zero, e_tr = [], [], [], []
+    for _ in range(draws):
+        n, d = _randint(g, 1, 50), _randint(g, 1, 50)
+        X = _randn(g, n, d, device=device)
+        m = min(n, d)
+        big = torch.linalg.eigvalsh(X @ X.T).flip(0)  # n eigenvalues, descending
+        small = torch.linalg.eigvalsh(X.T @ X).flip(0)  # d eigenvalues, descending
+        sv2 = torch.linalg.svdvals(X) ** 2
+        top = big[0].clamp_min(1.0)
+        e_nd.append((big[:m] - small[:m]).abs().max() / top)
+        e_sv.append((big[:m] - sv2).abs().max() / top)
+        rest = torch.cat([big[m:], small[m:]])
+        e_zero.append(rest.abs().max() / top if rest.numel() else torch.zeros((), device=device, dtype=DT))
+        e_tr.append((torch.trace(X @ X.T) - sv2.sum()).abs() / sv2.sum().clamp_min(1.0))
+    z = np.zeros(draws)
+    c.close("eig(XX') vs eig(X'X), top min(n,d) (relative)", torch.stack(e_nd), z, tol=1e-10, draws=draws)
+    c.close("eig(XX') vs sigma_i(X)^2 from the SVD", torch.stack(e_sv), z, tol=1e-10, draws=draws)
+    c.close("remaining abs(n - d) eigenvalues are 0", torch.stack(e_zero), z, tol=1e-10, draws=draws)
+    c.close("tr K = ‖X‖²_F = sum sigma_i^2", torch.stack(e_tr), z, tol=1e-10, draws=draws)
+    X, Y, _ = digits_representations(pick(scale, test=200, book=500, full=None), seed=seed, device=device)
+    for name, M in (("digits pixels", X), ("ReLU features", Y)):
+        m = min(M.shape)
+        big = torch.linalg.eigvalsh(M @ M.T).flip(0)[:m]
+        c.close(f"eig(XX') vs sigma^2, {name} ({M.shape[0]}x{M.shape[1]})", big,
+                torch.linalg.svdvals(M) ** 2, tol=1e-10)
+    return c
+
+
+@check("prop-orthogonal-invariance",
+       title="Singular values, Frobenius norm and Gram matrix ignore orthogonal maps",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_orthogonal_invariance(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=20, book=100, full=500)
+    e_sv, e_fro, e_gram, e_iso, gap = [], [], [], [], []
+    for _ in range(draws):
+        n, d = _randint(g, 2, 40), _randint(g, 2, 20)
+        X = _randn(g, n, d, device=device)
+        Q, R = _orthogonal(g, n, device), _orthogonal(g, d, device)
+        s = torch.linalg.svdvals(X)
+        e_sv.append((torch.linalg.svdvals(Q @ X @ R) - s).abs().max() / s[0])
+        e_fro.append((torch.linalg.matrix_norm(Q @ X @ R) - torch.linalg.matrix_norm(X)).abs()
+                     / torch.linalg.matrix_norm(X))
+        XR = X @ R
+        e_gram.append((XR @ XR.T - X @ X.T).abs().max() / (X @ X.T).abs().max())
+        a = float(torch.exp(_randn(g, (), device=device)))
+        e_iso.append((torch.linalg.svdvals(a * X) - a * s).abs().max() / (a * s[0]))
+        # contrast: an anisotropic diagonal map changes the *normalised* spectrum
+        A = torch.diag(torch.linspace(0.2, 5.0, d, device=device, dtype=DT))
+        sa = torch.linalg.svdvals(X @ A)
+        gap.append(torch.linalg.vector_norm(sa / sa.norm() - s / s.norm()))
+    z = np.zeros(draws)
+    c.close("sigma(QXR) vs sigma(X), Q, R orthogonal", torch.stack(e_sv), z, tol=1e-10, draws=draws)
+    c.close("Frobenius norm of QXR vs of X", torch.stack(e_fro), z, tol=1e-10, draws=draws)
+    c.close("Gram of XR vs Gram of X", torch.stack(e_gram), z, tol=1e-10, draws=draws)
+    c.close("sigma(aX) vs abs(a) sigma(X) (isotropic scaling)", torch.stack(e_iso), z, tol=1e-10, draws=draws)
+    c.differ("normalised sigma(X diag(0.2..5)) vs sigma(X)", torch.stack(gap), z, tol=1e-3, draws=draws)
+    return c
+
+
+@check("thm-eckart-young", title="Eckart-Young: the best rank-k error is the tail sum of sigma_i^2",
+       kind="theorem", chapter=_CH)
+@_small
+def _thm_eckart_young(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=10, book=40, full=200)
+    competitors = pick(scale, test=10, book=30, full=100)
+    e_fro, e_op, opt, tails = [], [], [], []
+    for _ in range(draws):
+        n, d = _randint(g, 5, 60), _randint(g, 5, 30)
+        m = min(n, d)
+        # a matrix with a decaying spectrum: U diag(s) V'
+        U = torch.linalg.qr(_randn(g, n, m, device=device))[0]
+        V = torch.linalg.qr(_randn(g, d, m, device=device))[0]
+        s = torch.sort(torch.exp(-0.3 * torch.arange(m, device=device, dtype=DT)
+                                 + 0.3 * _randn(g, m, device=device)), descending=True).values
+        X = U * s @ V.T
+        k = _randint(g, 1, m - 1)
+        Uh, sh, Vh = torch.linalg.svd(X, full_matrices=False)
+        Xk = Uh[:, :k] * sh[:k] @ Vh[:k]
+        tail = (sh[k:] ** 2).sum()
+        e_fro.append(((torch.linalg.matrix_norm(X - Xk) ** 2 - tail) / tail))
+        e_op.append((torch.linalg.matrix_norm(X - Xk, ord=2) - sh[k]) / sh[k])
+        for j in range(competitors):
+            if j % 2 == 0:  # best approximation inside a random k-dimensional row space
+                P = torch.linalg.qr(_randn(g, d, k, device=device))[0]
+                B = X @ P @ P.T
+            else:  # a small perturbation of the optimum that keeps rank k
+                eps = 10.0 ** (-1 - 3 * (j / competitors))
+                B = (Uh[:, :k] + eps * _randn(g, n, k, device=device)) * sh[:k] @ (
+                    Vh[:k] + eps * _randn(g, k, d, device=device))
+            opt.append(torch.linalg.matrix_norm(X - B) ** 2)
+            tails.append(tail)
+    z = np.zeros(draws)
+    c.close("‖X - X_k‖²_F vs sum_{i>k} sigma_i^2 (relative)", torch.stack(e_fro), z, tol=1e-10, draws=draws)
+    c.close("‖X - X_k‖₂ vs sigma_{k+1} (relative)", torch.stack(e_op), z, tol=1e-10, draws=draws)
+    c.geq("‖X - B‖²_F >= tail for rank-k competitors B", torch.stack(opt), torch.stack(tails),
+          slack=1e-10, draws=len(opt))
+    # digits: the identity on real data, and the spectra for the chapter's figure
+    X, Y, _ = digits_representations(pick(scale, test=300, book=1347, full=None), seed=seed, device=device)
+    spectra = {}
+    for name, M in (("pixels", X), ("ReLU features", Y)):
+        Uh, sh, Vh = torch.linalg.svd(M, full_matrices=False)
+        k = 10
+        Mk = Uh[:, :k] * sh[:k] @ Vh[:k]
+        c.close(f"‖M - M_10‖²_F vs tail, digits {name}", torch.linalg.matrix_norm(M - Mk) ** 2,
+                (sh[k:] ** 2).sum(), tol=1e-10)
+        spectra[name] = sh.cpu().numpy()
+    c.note(spectra=spectra, n=int(X.shape[0]))
+    return c
+
+
+@check("prop-column-projector", title="UU' = X X^+ is the orthogonal projector onto col(X)",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_column_projector(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=20, book=100, full=400)
+    e_pinv, e_normal, e_idem, e_sym, e_tr, e_fix, e_ls = [], [], [], [], [], [], []
+    for _ in range(draws):
+        n, d = _randint(g, 4, 50), _randint(g, 2, 20)
+        r = _randint(g, 1, min(n, d) - 1)
+        X = _randn(g, n, r, device=device) @ _randn(g, r, d, device=device)  # rank r < d
+        U, s, _ = torch.linalg.svd(X, full_matrices=False)
+        Ur = U[:, : int((s > 1e-10 * s[0]).sum())]
+        P = Ur @ Ur.T
+        e_pinv.append((P - X @ torch.linalg.pinv(X)).abs().max())
+        e_idem.append((P @ P - P).abs().max())
+        e_sym.append((P - P.T).abs().max())
+        e_tr.append((torch.trace(P) - r).abs())
+        e_fix.append((P @ X - X).abs().max() / X.abs().max())
+        # full column rank: the normal-equations formula, and least squares
+        F = _randn(g, n, min(d, n - 1), device=device)
+        Uf = torch.linalg.svd(F, full_matrices=False)[0]
+        Pf = F @ torch.linalg.solve(F.T @ F, F.T)
+        e_normal.append((Uf @ Uf.T - Pf).abs().max())
+        y = _randn(g, n, device=device)
+        beta = torch.linalg.lstsq(F, y.unsqueeze(1)).solution.squeeze(1)
+        res_ls = torch.linalg.vector_norm(y - F @ beta) ** 2
+        res_p = torch.linalg.vector_norm(y - Uf @ (Uf.T @ y)) ** 2
+        e_ls.append((res_ls - res_p).abs() / res_p.clamp_min(1.0))
+    z = np.zeros(draws)
+    c.close("U_r U_r' vs X X^+ (rank-deficient X)", torch.stack(e_pinv), z, tol=1e-9, draws=draws)
+    c.close("PP - P = 0", torch.stack(e_idem), z, tol=1e-10, draws=draws)
+    c.close("P' - P = 0", torch.stack(e_sym), z, tol=1e-12, draws=draws)
+    c.close("tr P = rank X", torch.stack(e_tr), z, tol=1e-10, draws=draws)
+    c.close("PX = X", torch.stack(e_fix), z, tol=1e-10, draws=draws)
+    c.close("UU' vs X(X'X)^(-1)X' (full column rank)", torch.stack(e_normal), z, tol=1e-9, draws=draws)
+    c.close("min_b ‖y - Xb‖^2 vs ‖y - Py‖^2", torch.stack(e_ls), z, tol=1e-10, draws=draws)
+    return c
+
+
+# --------------------------------------------------------------------------------------------
+# Section 5: RKHS in brief
+# --------------------------------------------------------------------------------------------
+@check("prop-reproducing-property", title="Reproducing property for (x'z + 1)^2 with explicit features",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_reproducing_property(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=20, book=100, full=500)
+    e_k, e_eval, e_norm, lhs_cs, rhs_cs = [], [], [], [], []
+    for _ in range(draws):
+        n, p, m = _randint(g, 1, 30), _randint(g, 1, 8), 20
+        X = _randn(g, n, p, device=device)
+        Z = _randn(g, m, p, device=device)
+        a = _randn(g, n, device=device)
+        Phi, PhiZ = poly2_features(X), poly2_features(Z)
+        K = _poly2_kernel(X, X)
+        e_k.append((K - Phi @ Phi.T).abs().max() / K.abs().max())
+        f_kernel = _poly2_kernel(Z, X) @ a  # f(z) = sum_i a_i k(x_i, z)
+        w = Phi.T @ a  # f = <w, phi(.)>
+        f_feature = PhiZ @ w
+        e_eval.append((f_kernel - f_feature).abs().max() / f_kernel.abs().max().clamp_min(1.0))
+        norm_kernel = a @ K @ a  # ||f||_H^2 = a'Ka
+        e_norm.append((norm_kernel - w @ w).abs() / norm_kernel.clamp_min(1.0))
+        # |f(z)| = |<f, k_z>_H| <= ||f||_H sqrt(k(z, z))  (Cauchy-Schwarz in H)
+        lhs_cs.append(f_kernel.abs())
+        rhs_cs.append(torch.sqrt(norm_kernel.clamp_min(0)) * torch.sqrt(_poly2_kernel(Z, Z).diagonal()))
+    z = np.zeros(draws)
+    c.close("k(x,z) vs <phi(x), phi(z)> (relative)", torch.stack(e_k), z, tol=1e-12, draws=draws)
+    c.close("f(z) = sum a_i k(x_i,z) vs <w, phi(z)>", torch.stack(e_eval), z, tol=1e-12, draws=draws)
+    c.close("‖f‖²_H: a'Ka vs ‖w‖^2", torch.stack(e_norm), z, tol=1e-12, draws=draws)
+    c.leq("abs f(z) <= RKHS norm of f * sqrt(k(z,z))", torch.cat(lhs_cs), torch.cat(rhs_cs) * (1 + 1e-12), slack=1e-12,
+          draws=draws)
+    return c
+
+
+@check("prop-empirical-operator",
+       title="Spectrum of K/n = spectrum of the empirical feature covariance; Weyl bound to the population",
+       kind="proposition", chapter=_CH)
+@_small
+def _prop_empirical_operator(scale, seed, device):
+    c = Comparisons()
+    g = generator(seed, device)
+    draws = pick(scale, test=10, book=50, full=200)
+    e_spec = []
+    for _ in range(draws):
+        n, p = _randint(g, 5, 60), _randint(g, 1, 5)
+        X = _randn(g, n, p, device=device)
+        Phi = poly2_features(X)
+        D = Phi.shape[1]
+        ev_n = torch.linalg.eigvalsh(_poly2_kernel(X, X) / n).flip(0)
+        ev_d = torch.linalg.eigvalsh(Phi.T @ Phi / n).flip(0)
+        m = min(n, D)
+        e_spec.append((ev_n[:m] - ev_d[:m]).abs().max() / ev_n[0])
+    c.close("eig(K/n) vs eig(Phi'Phi/n), poly kernel (relative)", torch.stack(e_spec), np.zeros(draws),
+            tol=1e-10, draws=draws)
+    # population: x ~ N(0, C) with the linear kernel; L_k has eigenvalues eig(C)
+    d = 5
+    lam = torch.tensor([3.0, 2.0, 1.0, 0.5, 0.25], device=device, dtype=DT)
+    sizes = pick(scale, test=[50, 200, 800], book=[50, 200, 800, 3200], full=[50, 200, 800, 3200, 12800])
+    reps = pick(scale, test=40, book=60, full=200)
+    err_eig, weyl, mean_err = [], [], []
+    for n in sizes:
+        errs = []
+        for _ in range(reps):
+            X = _randn(g, n, d, device=device) * torch.sqrt(lam)
+            emp = torch.linalg.eigvalsh(X.T @ X / n).flip(0)  # = top d eigenvalues of K/n
+            op = torch.linalg.matrix_norm(X.T @ X / n - torch.diag(lam), ord=2)
+            e = (emp - lam).abs().max()
+            err_eig.append(e)
+            weyl.append(op)
+            errs.append(float(e))
+        mean_err.append(float(np.mean(errs)))
+    c.leq("max_j abs(lambda_j(K/n) - lambda_j(L_k)) <= ‖Sigma_hat - C‖₂ (Weyl)", torch.stack(err_eig),
+          torch.stack(weyl), slack=1e-12, draws=len(err_eig))
+    slope = float(np.polyfit(np.log(sizes), np.log(mean_err), 1)[0])
+    c.true("log-log slope of mean eigenvalue error in [-0.65, -0.35]", -0.65 <= slope <= -0.35, value=slope,
+           draws=len(sizes) * reps)
+    c.note(sizes=list(sizes), mean_error=mean_err, population=lam.cpu().numpy(), slope=slope)
+    return c
