@@ -1,0 +1,157 @@
+"""Figures for the chapter *Kernel alignment and its relatives*.
+
+Each function takes a check result (``alignbook.theory.run(...)``, whose ``.notes`` hold the
+data) or an experiment result and returns a matplotlib ``Figure`` with labelled axes.
+matplotlib is imported inside the functions so that importing this module stays cheap.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "concentration_plot",
+    "gaussian_notions_plot",
+    "hsic_bias_plot",
+    "layer_notions_plot",
+    "notion_agreement_plot",
+    "spectrum_coupling_plot",
+]
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def spectrum_coupling_plot(result, k: int | None = None):
+    """Normalised spectra of the two kernels and the squared coupling matrix C12 (thm-ka-spectral)."""
+    plt = _plt()
+    nt = result.notes
+    e1, e2, C = np.asarray(nt["eta1"]), np.asarray(nt["eta2"]), np.asarray(nt["C"])
+    k = k or len(e1)
+    # eigenvalues below 1e-12 (relative) are rounding noise of a low-rank kernel: not plotted,
+    # and the eigenfunctions that belong to them carry no weight in the alignment
+    keep1 = np.abs(e1[:k]) > 1e-12
+    keep2 = np.abs(e2[:k]) > 1e-12
+    r2 = int(keep2.sum())
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.3, 1]})
+    i = np.arange(1, k + 1)
+    axes[0].semilogy(i[keep1], np.abs(e1[:k][keep1]), "o-", ms=3, label=r"$\hat\eta_1$ (RBF kernel)")
+    axes[0].semilogy(i[keep2], np.abs(e2[:k][keep2]), "s-", ms=3,
+                     label=rf"$\hat\eta_2$ (linear kernel, rank {r2})")
+    axes[0].set_xlabel("eigenvalue index $i$")
+    axes[0].set_ylabel(r"normalised eigenvalue $\hat\eta_{q,i}$")
+    axes[0].set_title("spectra")
+    axes[0].legend(fontsize=8)
+    im = axes[1].imshow(C[:k, :r2] ** 2, cmap="viridis", vmin=0, vmax=1, origin="upper", aspect="auto",
+                        extent=(0.5, r2 + 0.5, k + 0.5, 0.5))
+    axes[1].set_xlabel(r"eigenfunction $j$ of kernel 2 (non-zero $\eta_{2,j}$ only)")
+    axes[1].set_ylabel(r"eigenfunction $i$ of kernel 1")
+    axes[1].set_title(r"coupling $[C_{12}]_{ij}^2$")
+    fig.colorbar(im, ax=axes[1], fraction=0.046, pad=0.04, label=r"$\langle\phi_{1,i},\phi_{2,j}\rangle^2$")
+    fig.tight_layout()
+    return fig
+
+
+def concentration_plot(result):
+    """Log-log error of empirical KA against n, with the bound (thm-ka-concentration)."""
+    plt = _plt()
+    nt = result.notes
+    n = np.asarray(nt["n"], dtype=float)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax.loglog(n, nt["mean_err"], "o-", label=r"mean $|\hat A - A|$")
+    ax.loglog(n, nt["q_err"], "s-", label=rf"$(1-\delta)$-quantile, $\delta={nt['delta']}$")
+    ax.loglog(n, nt["bound"], "k--", label=r"bound $\sqrt{32\log(2/\delta)/n}$")
+    ref = nt["mean_err"][0] * (n / n[0]) ** -0.5
+    ax.loglog(n, ref, ":", color="gray", label=r"slope $-1/2$ reference")
+    ax.set_xlabel("sample size $n$")
+    ax.set_ylabel("error of empirical kernel alignment")
+    ax.set_title(f"fitted slope {nt['slope']:.3f}; bound / quantile = {np.min(nt['looseness']):.0f}"
+                 f"-{np.max(nt['looseness']):.0f}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def gaussian_notions_plot(result):
+    """HSIC, MI, W2^2 (correct and printed) and CCA cost for one canonical pair (thm-gauss-cancorr)."""
+    plt = _plt()
+    nt = result.notes
+    rho = nt["rho"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    ax.plot(rho, nt["hsic"], label=r"HSIC $=\rho^2$")
+    ax.plot(rho, nt["mi"], label=r"MI $=-\frac{1}{2}\log(1-\rho^2)$")
+    ax.plot(rho, nt["w2"], label=r"$W_2^2 = 2(2-\sqrt{1+\rho}-\sqrt{1-\rho})$")
+    ax.plot(rho, nt["w2_printed"], "--", label=r"printed $2(1-\sqrt{1-\rho^2})$ (wrong)")
+    ax.plot(rho, nt["cca_cost"], label=r"CCA cost $2(1-\rho)$")
+    ax.set_ylim(0, 2.5)
+    ax.set_xlabel(r"canonical correlation $\rho$")
+    ax.set_ylabel("value for one canonical pair")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def hsic_bias_plot(result, bins: int = 60):
+    """Histograms of the unbiased and biased HSIC estimates with the truth (thm-hsic-unbiased)."""
+    plt = _plt()
+    nt = result.notes
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    hu, hb = np.asarray(nt["hsic_u"]), np.asarray(nt["hsic_b"])
+    lo, hi = np.quantile(np.concatenate([hu, hb]), [0.005, 0.995])
+    edges = np.linspace(lo, hi, bins)
+    ax.hist(hu, bins=edges, alpha=0.5, label=r"$\mathrm{HSIC}_u$ (U-statistic)")
+    ax.hist(hb, bins=edges, alpha=0.5, label=r"$\mathrm{HSIC}_b$ (biased)")
+    ax.axvline(nt["truth"], color="k", label=r"population $\|\Sigma_{xy}\|_F^2$")
+    ax.axvline(hu.mean(), color="C0", ls="--", label=r"mean of $\mathrm{HSIC}_u$")
+    ax.axvline(hb.mean(), color="C1", ls="--", label=r"mean of $\mathrm{HSIC}_b$")
+    ax.set_xlabel(f"HSIC estimate (n = {nt['n']})")
+    ax.set_ylabel("number of samples")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def layer_notions_plot(comparison, notions=None):
+    """Heatmaps (layer of net a vs layer of net b) of each notion, averaged over network pairs."""
+    plt = _plt()
+    notions = list(notions or comparison.notions)
+    cols = min(4, len(notions))
+    rows = int(np.ceil(len(notions) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.9 * cols, 3.7 * rows), squeeze=False, layout="constrained")
+    L = len(comparison.layers)
+    for ax, nm in zip(axes.flat, notions):
+        M = comparison.mean(nm)
+        im = ax.imshow(M, vmin=0, vmax=1, cmap="magma")
+        for i in range(L):
+            for j in range(L):
+                ax.text(j, i, f"{M[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if M[i, j] < 0.6 else "black")
+        ax.set_title(nm, fontsize=9)
+        ax.set_xticks(range(L), comparison.layers, rotation=45, fontsize=7)
+        ax.set_yticks(range(L), comparison.layers, fontsize=7)
+        ax.set_xlabel("layer of network b", fontsize=8)
+        ax.set_ylabel("layer of network a", fontsize=8)
+    for ax in list(axes.flat)[len(notions):]:
+        ax.axis("off")
+    fig.colorbar(im, ax=axes, fraction=0.02, pad=0.02, label="alignment")
+    return fig
+
+
+def notion_agreement_plot(comparison, agreement):
+    """Spearman rank correlation between notions over every (pair, layer, layer) entry."""
+    plt = _plt()
+    names = comparison.notions
+    fig, ax = plt.subplots(figsize=(6.0, 5.0))
+    im = ax.imshow(agreement, vmin=-1, vmax=1, cmap="coolwarm")
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{agreement[i, j]:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(names)), names, rotation=50, ha="right", fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xlabel("notion")
+    ax.set_ylabel("notion")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="Spearman rank correlation")
+    fig.tight_layout()
+    return fig
