@@ -1,0 +1,376 @@
+r"""Stitching experiments on real networks: every layer of A into every layer of B.
+
+What is measured for each ordered pair of trained networks (A, B) and each pair of layers
+(i of A, j of B), with representations indexed as in ``MLP.representations``
+(0 = input, 1..L = hidden layers after their activation, L+1 = logits):
+
+* on the **training sample** (the sample the stitcher is fitted on, so that Theorem 1 applies
+  to this empirical measure exactly):
+
+  - ``risk_B``: B's own risk, the Brier score :math:`\frac1n\sum_k\|\sigma(B(x_k)) - e_{y_k}\|^2`
+    (square loss of the predicted probabilities against one-hot labels);
+  - ``A_tilde``: the least-squares matching error :math:`\frac1n\sum_k\|z^A_kS + b - z^B_k\|^2`;
+  - ``kappa``: the product of the spectral norms of B's linear layers after layer j, a Lipschitz
+    constant of B's remaining map :math:`g^B_j` followed by the softmax (ReLU and softmax are
+    1-Lipschitz);
+  - ``risk_stitch``: the Brier score of the stitched model;
+  - ``bound``: :math:`(\sqrt{\text{risk\_B}} + \kappa\sqrt{\text{A\_tilde}})^2` (Theorem 1);
+* on the **held-out test sample**: B's accuracy, the stitched accuracy with the same stitcher,
+  the stitching penalty (their difference) and linear CKA between the two layers.
+
+All of it is computed in float64 on float64 copies of the networks.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..data import Split
+from ..device import REDUCTION_DTYPE, get_device, pick
+from ..measures import cka
+from ..models import MLP, accuracy, train_classifier
+from ..models.stitch import train_stitcher
+
+__all__ = ["TrainedNet", "StitchResults", "brier", "config", "train_nets", "stitch_all", "run"]
+
+COLUMNS = ("a", "b", "i", "j", "risk_B", "A_tilde", "kappa", "risk_stitch", "bound", "ratio",
+           "acc_B", "acc_stitch", "penalty", "cka", "acc_task")
+
+
+@dataclass
+class TrainedNet:
+    """A trained MLP with its seed, hidden widths and accuracies."""
+
+    model: MLP
+    seed: int
+    hidden: tuple
+    train_acc: float
+    test_acc: float
+
+    @property
+    def label(self) -> str:
+        return f"w{self.hidden[0]}-s{self.seed}"
+
+
+@dataclass
+class StitchResults:
+    """One row per (A, B, i, j); columns as numpy arrays (see :data:`COLUMNS`)."""
+
+    dataset: str
+    nets: list
+    cols: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.cols["a"])
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.cols[name]
+
+    @property
+    def bound_violations(self) -> np.ndarray:
+        """Indices of rows where the stitched risk exceeds the Theorem 1 bound (must be empty)."""
+        return np.flatnonzero(~(self.cols["risk_stitch"] <= self.cols["bound"]))
+
+    def assert_bound(self) -> None:
+        """Raise ``AssertionError`` naming every pair where Theorem 1's bound fails."""
+        bad = self.bound_violations
+        if bad.size:
+            rows = "; ".join(f"A={self.cols['a'][k]} i={self.cols['i'][k]} B={self.cols['b'][k]} j={self.cols['j'][k]}: "
+                             f"{self.cols['risk_stitch'][k]:.6g} > {self.cols['bound'][k]:.6g}" for k in bad[:10])
+            raise AssertionError(f"Theorem 1 bound fails on {bad.size} of {len(self)} stitched pairs: {rows}")
+
+    def mask(self, same_net: bool | None = None, **eq) -> np.ndarray:
+        """Boolean row mask: ``same_net`` (A is B or not) and equality on columns, e.g. ``i=1``."""
+        m = np.ones(len(self), dtype=bool)
+        if same_net is not None:
+            m &= (self.cols["a"] == self.cols["b"]) == same_net
+        for k, v in eq.items():
+            m &= self.cols[k] == v
+        return m
+
+    def layer_matrix(self, column: str, rows: np.ndarray | None = None, stat: str = "mean") -> np.ndarray:
+        """``stat`` ("mean" or "median") of ``column`` over the selected rows for each (i, j), indexed [i, j]."""
+        if stat not in ("mean", "median"):
+            raise ValueError(f"stat={stat!r} must be 'mean' or 'median'")
+        rows = np.ones(len(self), dtype=bool) if rows is None else rows
+        ni, nj = int(self.cols["i"].max()) + 1, int(self.cols["j"].max()) + 1
+        out = np.full((ni, nj), np.nan)
+        for i in range(ni):
+            for j in range(nj):
+                sel = rows & (self.cols["i"] == i) & (self.cols["j"] == j)
+                vals = self.cols[column][sel]
+                vals = vals[np.isfinite(vals)]
+                if vals.size:
+                    out[i, j] = vals.mean() if stat == "mean" else np.median(vals)
+        return out
+
+    def summary(self) -> str:
+        """A few lines for the chapter: pairs, bound holds, ratio range, CKA-penalty correlation."""
+        c = self.cols
+        other = c["a"] != c["b"]
+        r = c["ratio"][np.isfinite(c["ratio"])]
+        rho = _spearman(c["cka"][other], c["penalty"][other])
+        lines = [
+            f"{self.dataset}: {len(self.nets)} networks, {len(self)} stitched (A, i, B, j) pairs",
+            f"  Theorem 1 bound holds on {len(self) - self.bound_violations.size} of {len(self)} pairs "
+            f"(worst risk/bound = {np.max(c['risk_stitch'] / c['bound']):.4f})",
+            f"  bound / actual stitched risk: median {np.median(r):.3g}, range [{r.min():.3g}, {r.max():.3g}]",
+            f"  test accuracy of the networks: {', '.join(f'{n.test_acc:.3f}' for n in self.nets)}",
+            f"  Spearman correlation of CKA and stitching penalty (A != B): {rho:.3f}",
+        ]
+        task = np.isfinite(c["acc_task"])
+        if task.any():
+            lines.append(
+                f"  task-loss stitchers on {int(task.sum())} pairs: mean test accuracy {np.mean(c['acc_task'][task]):.3f} "
+                f"vs least squares {np.mean(c['acc_stitch'][task]):.3f} on the same pairs"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(x, kind="mergesort")
+    r = np.empty(len(x))
+    r[order] = np.arange(len(x))
+    # average ranks of ties
+    xs = x[order]
+    k = 0
+    while k < len(x):
+        m = k
+        while m + 1 < len(x) and xs[m + 1] == xs[k]:
+            m += 1
+        r[order[k:m + 1]] = (k + m) / 2
+        k = m + 1
+    return r
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) < 3:
+        return math.nan
+    rx, ry = _rank(np.asarray(x, float)), _rank(np.asarray(y, float))
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    den = math.sqrt(float((rx * rx).sum() * (ry * ry).sum()))
+    return float((rx * ry).sum() / den) if den > 0 else math.nan
+
+
+@contextlib.contextmanager
+def _cpu_threads(device: torch.device, n: int = 1):
+    """Run tiny-matrix work on one CPU thread, restoring the setting afterwards.
+
+    The networks here are small (widths <= a few hundred), so intra-op parallelism buys little,
+    and on a busy machine two spinning threads per process made training ~20x slower in our
+    measurements. Nothing changes on a GPU.
+    """
+    if device.type != "cpu":
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(min(n, old))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def brier(logits: torch.Tensor, y: torch.Tensor, n_classes: int) -> float:
+    r"""Mean square loss of the softmax probabilities against one-hot labels (float64)."""
+    p = torch.softmax(logits.to(REDUCTION_DTYPE), dim=1)
+    onehot = torch.nn.functional.one_hot(y, n_classes).to(REDUCTION_DTYPE)
+    return float(((p - onehot) ** 2).sum() / logits.shape[0])
+
+
+def config(dataset: str, scale: str | None = None) -> dict:
+    """The experiment's settings at ``scale`` (``test``, ``book`` or ``full``)."""
+    if dataset == "digits":
+        return dict(
+            dataset="digits",
+            seeds=pick(scale, test=[0, 1], book=[0, 1, 2], full=[0, 1, 2, 3, 4]),
+            widths=pick(scale, test=[16], book=[32, 64], full=[32, 64, 128, 256]),
+            depth=2,
+            epochs=pick(scale, test=8, book=40, full=60),
+            batch_size=128, lr=3e-3,
+            n_train=None, n_test=None,
+            task_pairs=pick(scale, test=1, book=6, full=40), task_epochs=15,
+        )
+    if dataset == "fashion-mnist":
+        return dict(
+            dataset="fashion-mnist",
+            seeds=pick(scale, test=[0, 1], book=[0, 1], full=[0, 1, 2, 3]),
+            widths=pick(scale, test=[16], book=[64, 128], full=[64, 128, 256, 512]),
+            depth=2,
+            epochs=pick(scale, test=2, book=6, full=20),
+            batch_size=256, lr=2e-3,
+            n_train=pick(scale, test=600, book=6000, full=None),
+            n_test=pick(scale, test=300, book=2000, full=None),
+            task_pairs=pick(scale, test=0, book=3, full=40), task_epochs=pick(scale, test=2, book=4, full=10),
+        )
+    raise ValueError(f"dataset={dataset!r} must be 'digits' or 'fashion-mnist'")
+
+
+def train_nets(split: Split, seeds, widths, depth: int = 2, epochs: int = 30, lr: float = 1e-3,
+               batch_size: int = 128, device=None) -> list[TrainedNet]:
+    """Train one ReLU MLP per (width, seed) on ``split`` (cross-entropy, Adam)."""
+    dev = get_device(device)
+    with _cpu_threads(dev):
+        return _train_nets(split, seeds, widths, depth, epochs, lr, batch_size, dev)
+
+
+def _train_nets(split, seeds, widths, depth, epochs, lr, batch_size, dev):
+    nets = []
+    for w in widths:
+        for s in seeds:
+            hidden = (int(w),) * int(depth)
+            m = MLP(split.in_dim, hidden, split.n_classes)
+            train_classifier(m, split.X_train, split.y_train, epochs=epochs, lr=lr, batch_size=batch_size,
+                             seed=int(s), device=dev)
+            nets.append(TrainedNet(m, int(s), hidden, accuracy(m, split.X_train, split.y_train),
+                                   accuracy(m, split.X_test, split.y_test)))
+    return nets
+
+
+def stitch_all(nets: list[TrainedNet], split: Split, task_pairs: int = 0, task_epochs: int = 15,
+               device=None, seed: int = 0) -> StitchResults:
+    """Stitch every layer of every net A into every layer of every net B (A = B included).
+
+    The least-squares stitcher is fitted on the training split; Theorem 1's quantities are
+    computed there, accuracies and CKA on the test split. For ``task_pairs`` randomly chosen
+    (A != B, i, j) rows, a task-loss stitcher is also trained and its test accuracy recorded
+    in ``acc_task`` (NaN elsewhere).
+    """
+    dev = get_device(device)
+    with _cpu_threads(dev):
+        return _stitch_all(nets, split, task_pairs, task_epochs, dev, seed)
+
+
+def _key(a: int, i: int) -> tuple:
+    """Layer identity: every network's input layer is the same matrix X, so it shares one key."""
+    return ("input",) if i == 0 else (a, i)
+
+
+class _Source:
+    r"""A centred source layer and the pseudo-inverse of its Gram matrix (float64).
+
+    ``Ginv`` is the Moore-Penrose inverse of :math:`G = \bar Z^\top\bar Z` from its eigen-
+    decomposition, dropping eigenvalues below ``max(n, d) * eps * lambda_max`` (numerically
+    zero: dead units, constant pixels). Then :math:`S = G^+\bar Z^\top\bar Z_2` is the
+    minimum-norm least-squares stitcher. Theorem 1 holds for *any* S, with the matching error
+    of that S, so the bound asserted below does not depend on how exactly S minimises.
+    """
+
+    def __init__(self, Z: torch.Tensor):
+        self.Z = Z
+        self.m = Z.mean(0)
+        self.Zc = Z - self.m
+        G = self.Zc.T @ self.Zc
+        evals, V = torch.linalg.eigh(G)
+        lam_max = float(evals.max()) if evals.numel() else 0.0
+        keep = evals > lam_max * max(Z.shape) * torch.finfo(Z.dtype).eps
+        Vk = V[:, keep]
+        self.Ginv = (Vk / evals[keep]) @ Vk.T
+
+    def fit(self, Z2: torch.Tensor):
+        m2 = Z2.mean(0)
+        S = self.Ginv @ (self.Zc.T @ (Z2 - m2))
+        return S, m2 - self.m @ S
+
+
+@torch.no_grad()
+def _stitch_all(nets, split, task_pairs, task_epochs, dev, seed, cka_n=2000):
+    Xtr, ytr = split.X_train.to(dev), split.y_train.to(dev)
+    Xte, yte = split.X_test.to(dev), split.y_test.to(dev)
+    K = split.n_classes
+    m64 = [copy.deepcopy(n.model).to(dev).to(REDUCTION_DTYPE).eval() for n in nets]
+    X64tr, X64te = Xtr.to(REDUCTION_DTYPE), Xte.to(REDUCTION_DTYPE)
+    n_layers = len(m64[0].layers) + 1
+    rep_tr, rep_te = {}, {}
+    for a, m in enumerate(m64):
+        for i, (zt, ze) in enumerate(zip(m.representations(X64tr), m.representations(X64te))):
+            rep_tr[_key(a, i)], rep_te[_key(a, i)] = zt, ze
+    onehot = torch.nn.functional.one_hot(ytr, K).to(REDUCTION_DTYPE)
+    sources = {k: _Source(z) for k, z in rep_tr.items()}
+    # linear CKA on (up to) cka_n test rows; CKA is symmetric, so each unordered pair once
+    nc = min(int(cka_n), Xte.shape[0])
+    cka_cache: dict = {}
+
+    def cka_of(k1, k2):
+        kk = (k1, k2) if str(k1) <= str(k2) else (k2, k1)
+        if kk not in cka_cache:
+            cka_cache[kk] = float(cka(rep_te[kk[0]][:nc], rep_te[kk[1]][:nc]))
+        return cka_cache[kk]
+
+    risk_B = [brier(rep_tr[_key(b, n_layers - 1)], ytr, K) for b in range(len(nets))]
+    acc_B = [float((rep_te[_key(b, n_layers - 1)].argmax(1) == yte).double().mean()) for b in range(len(nets))]
+    kappa = {(b, j): m64[b].head_lipschitz_bound(j) for b in range(len(nets)) for j in range(n_layers)}
+    shared = {}  # fits from the shared input layer, reused for every source network
+
+    rows = {c: [] for c in COLUMNS}
+    for a in range(len(nets)):
+        for b in range(len(nets)):
+            for i in range(n_layers):
+                k1 = _key(a, i)
+                src = sources[k1]
+                for j in range(n_layers):
+                    k2 = _key(b, j)
+                    Z2 = rep_tr[k2]
+                    if i == 0 and k2 in shared:
+                        S, bias, pred, A_t = shared[k2]
+                    else:
+                        S, bias = src.fit(Z2)
+                        pred = src.Z @ S + bias
+                        A_t = float(((pred - Z2) ** 2).sum() / Z2.shape[0])
+                        if i == 0:
+                            shared[k2] = (S, bias, pred, A_t)
+                    head = m64[b].head(j)
+                    p = torch.softmax(head(pred), dim=1)
+                    r_st = float(((p - onehot) ** 2).sum() / Z2.shape[0])
+                    bound = (math.sqrt(risk_B[b]) + kappa[b, j] * math.sqrt(A_t)) ** 2
+                    out_te = head(rep_te[k1] @ S + bias)
+                    acc_st = float((out_te.argmax(1) == yte).double().mean())
+                    for k, v in zip(COLUMNS, (a, b, i, j, risk_B[b], A_t, kappa[b, j], r_st, bound,
+                                              bound / r_st if r_st > 0 else math.inf, acc_B[b], acc_st,
+                                              acc_B[b] - acc_st, cka_of(k1, k2), math.nan)):
+                        rows[k].append(v)
+    cols = {k: np.asarray(v, dtype=np.int64 if k in ("a", "b", "i", "j") else np.float64) for k, v in rows.items()}
+    res = StitchResults(split.name, nets, cols)
+    if task_pairs:
+        # task-loss stitchers between hidden layers of two different networks (the classic setting)
+        g = np.random.default_rng(seed)
+        hidden = (cols["i"] >= 1) & (cols["i"] <= n_layers - 2) & (cols["j"] >= 1) & (cols["j"] <= n_layers - 2)
+        cand = np.flatnonzero((cols["a"] != cols["b"]) & hidden)
+        chosen = g.choice(cand, size=min(int(task_pairs), cand.size), replace=False)
+        with torch.enable_grad():
+            for r in chosen:
+                a, b, i, j = (int(cols[k][r]) for k in ("a", "b", "i", "j"))
+                st = train_stitcher(nets[a].model, i, nets[b].model, j, split.X_train, split.y_train,
+                                    epochs=task_epochs, seed=seed, device=dev)
+                with torch.no_grad():
+                    za = nets[a].model.to(dev).representations(Xte)[i]
+                    out = nets[b].model.to(dev).head(j)(st(za))
+                cols["acc_task"][r] = float((out.argmax(1) == yte).double().mean())
+    return res
+
+
+def run(dataset: str = "digits", scale: str | None = None, device=None, split: Split | None = None) -> StitchResults:
+    """Train the networks of :func:`config` and stitch them all; asserts Theorem 1 on every pair."""
+    cfg = config(dataset, scale)
+    if split is None:
+        if dataset == "digits":
+            from ..data import load_digits
+
+            split = load_digits(seed=0)
+        else:
+            from ..data import load_fashion_mnist
+
+            split = load_fashion_mnist(n_train=cfg["n_train"], n_test=cfg["n_test"], seed=0)
+    nets = train_nets(split, cfg["seeds"], cfg["widths"], cfg["depth"], cfg["epochs"], cfg["lr"],
+                      cfg["batch_size"], device)
+    res = stitch_all(nets, split, task_pairs=cfg["task_pairs"], task_epochs=cfg["task_epochs"], device=device)
+    res.assert_bound()
+    return res
