@@ -1,0 +1,488 @@
+"""The alignment vs prediction trade-off (chapter "What alignment throws away").
+
+Everything is float64 and exact unless a function says it trains a network.
+
+* :class:`TwoModalityModel`: the linear-Gaussian data model with a shared latent ``s`` and
+  modality-specific latents ``u1, u2``; targets ``Y1`` (from ``s`` and ``u1``) and ``Y2`` (from
+  ``s`` and ``u2``); ``redundancy`` is the share of the signal of each target carried by ``s``.
+  It samples data and gives the exact population covariance.
+* Linear least squares with an intercept: :func:`lin_residual`, :func:`lin_mmse`, :func:`lin_r2`,
+  :func:`alignment_loss` (the linear "alignment as regression" loss) and their population
+  counterpart :func:`pop_lin_mmse`.
+* :func:`penalised_path`: exact minimisers of ``E(Y - w'X1)^2 + lam * E(w'X1 - u'X2)^2`` for a grid
+  of ``lam`` (normal equations), with their prediction risk and alignment loss.
+* :func:`linear_sweep`: the redundancy sweep with closed-form linear encoders.
+* :func:`contrastive_sweep`: the same sweep with two MLP towers trained by symmetric InfoNCE plus
+  a supervised term (:mod:`alignbook.models.contrastive`).
+* :func:`digits_halves` and :func:`digits_experiment`: the real-data proxy (left and right halves
+  of scikit-learn's digits as two modalities).
+* :func:`redundancy_diagnostics`: what to measure *before* training.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..device import REDUCTION_DTYPE, get_device, pick, rng
+
+F64 = REDUCTION_DTYPE
+
+__all__ = [
+    "TwoModalityModel",
+    "lin_residual",
+    "lin_mmse",
+    "lin_r2",
+    "alignment_loss",
+    "pop_lin_mmse",
+    "penalised_path",
+    "refit_risk",
+    "linear_sweep",
+    "contrastive_sweep",
+    "digits_halves",
+    "digits_experiment",
+    "redundancy_diagnostics",
+    "probe_risk",
+    "knn_probe_risk",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# the data model
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class TwoModalityModel:
+    """``X_m = A_m [s; u_m] + noise * eps_m`` and ``Y_m = sqrt(r) b_s's + sqrt(1-r) b_m'u_m + y_noise * e_m``.
+
+    All latents (``s`` of size ``ks``, ``u_m`` of size ``km``) and noises are independent standard
+    normal; ``b_s`` and ``b_m`` have unit norm, so ``Var(Y_m) = 1 + y_noise**2`` and the shared
+    latent carries a fraction ``r / (1 + y_noise**2)`` of it (``r = redundancy``).
+    """
+
+    A1: torch.Tensor
+    A2: torch.Tensor
+    b_s: torch.Tensor
+    b_1: torch.Tensor
+    b_2: torch.Tensor
+    ks: int
+    noise: float
+    y_noise: float
+    redundancy: float
+    device: torch.device = field(default_factory=lambda: get_device())
+
+    @classmethod
+    def make(cls, p1: int = 10, p2: int = 10, ks: int = 2, k1: int = 2, k2: int = 2, noise: float = 0.1,
+             y_noise: float = 0.1, redundancy: float = 0.5, seed: int = 0, device=None) -> "TwoModalityModel":
+        """Draw the mixing matrices (i.i.d. N(0, 1/(ks+km))) and unit read-out vectors from ``seed``."""
+        for name, v in (("p1", p1), ("p2", p2), ("ks", ks), ("k1", k1), ("k2", k2)):
+            if int(v) != v or v < 0:
+                raise ValueError(f"{name}={v!r} must be a non-negative integer")
+        if ks + k1 > p1 or ks + k2 > p2:
+            raise ValueError(f"need ks + k1 <= p1 and ks + k2 <= p2 so that the latents are identifiable; "
+                             f"got ks={ks}, k1={k1}, k2={k2}, p1={p1}, p2={p2}")
+        if not 0.0 <= redundancy <= 1.0:
+            raise ValueError(f"redundancy={redundancy!r} must lie in [0, 1] (1: all of Y's signal is shared)")
+        if noise < 0 or y_noise < 0:
+            raise ValueError("noise and y_noise must be non-negative standard deviations")
+        dev = get_device(device)
+        g = rng(seed)
+
+        def t(a):
+            return torch.as_tensor(a, dtype=F64, device=dev)
+
+        def unit(k):
+            v = g.standard_normal(k)
+            return v / np.linalg.norm(v) if k else v
+
+        A1 = g.standard_normal((p1, ks + k1)) / math.sqrt(ks + k1)
+        A2 = g.standard_normal((p2, ks + k2)) / math.sqrt(ks + k2)
+        return cls(t(A1), t(A2), t(unit(ks)), t(unit(k1)), t(unit(k2)), int(ks), float(noise), float(y_noise),
+                   float(redundancy), dev)
+
+    def with_redundancy(self, redundancy: float) -> "TwoModalityModel":
+        """The same mixing matrices and read-outs with another redundancy level."""
+        if not 0.0 <= redundancy <= 1.0:
+            raise ValueError(f"redundancy={redundancy!r} must lie in [0, 1]")
+        return TwoModalityModel(self.A1, self.A2, self.b_s, self.b_1, self.b_2, self.ks, self.noise, self.y_noise,
+                                float(redundancy), self.device)
+
+    @property
+    def p1(self) -> int:
+        return int(self.A1.shape[0])
+
+    @property
+    def p2(self) -> int:
+        return int(self.A2.shape[0])
+
+    def _betas(self):
+        r = self.redundancy
+        return math.sqrt(r) * self.b_s, math.sqrt(1 - r) * self.b_1, math.sqrt(1 - r) * self.b_2
+
+    def covariance(self) -> torch.Tensor:
+        """Exact covariance of ``(X1, X2, Y1, Y2)`` (size ``p1 + p2 + 2``; all means are zero)."""
+        ks = self.ks
+        bs, b1, b2 = self._betas()
+        A1s, A1u = self.A1[:, :ks], self.A1[:, ks:]
+        A2s, A2u = self.A2[:, :ks], self.A2[:, ks:]
+        p1, p2 = self.p1, self.p2
+        S11 = self.A1 @ self.A1.T + self.noise ** 2 * torch.eye(p1, dtype=F64, device=self.device)
+        S22 = self.A2 @ self.A2.T + self.noise ** 2 * torch.eye(p2, dtype=F64, device=self.device)
+        S12 = A1s @ A2s.T
+        c1y1 = A1s @ bs + A1u @ b1
+        c1y2 = A1s @ bs
+        c2y1 = A2s @ bs
+        c2y2 = A2s @ bs + A2u @ b2
+        vy = bs @ bs + b1 @ b1 + self.y_noise ** 2
+        vy2 = bs @ bs + b2 @ b2 + self.y_noise ** 2
+        cy = bs @ bs
+        d = p1 + p2 + 2
+        S = torch.zeros(d, d, dtype=F64, device=self.device)
+        S[:p1, :p1], S[p1:p1 + p2, p1:p1 + p2] = S11, S22
+        S[:p1, p1:p1 + p2], S[p1:p1 + p2, :p1] = S12, S12.T
+        iy1, iy2 = p1 + p2, p1 + p2 + 1
+        S[:p1, iy1], S[:p1, iy2], S[p1:p1 + p2, iy1], S[p1:p1 + p2, iy2] = c1y1, c1y2, c2y1, c2y2
+        S[iy1, :p1], S[iy2, :p1], S[iy1, p1:p1 + p2], S[iy2, p1:p1 + p2] = c1y1, c1y2, c2y1, c2y2
+        S[iy1, iy1], S[iy2, iy2], S[iy1, iy2], S[iy2, iy1] = vy, vy2, cy, cy
+        return S
+
+    def blocks(self):
+        """``(S11, S12, S22, c1y, c2y, vy)`` for target ``Y1`` from the exact covariance."""
+        S = self.covariance()
+        p1, p2 = self.p1, self.p2
+        iy = p1 + p2
+        return (S[:p1, :p1], S[:p1, p1:iy], S[p1:iy, p1:iy], S[:p1, iy], S[p1:iy, iy], S[iy, iy])
+
+    def sample(self, n: int, seed: int = 0) -> dict:
+        """``n`` draws: a dict of float64 tensors ``X1 (n,p1), X2 (n,p2), Y1, Y2 (n,1), S, U1, U2``."""
+        if int(n) != n or n < 2:
+            raise ValueError(f"n={n!r} must be an integer >= 2")
+        g = rng(seed)
+        ks, k1, k2 = self.ks, self.A1.shape[1] - self.ks, self.A2.shape[1] - self.ks
+
+        def t(a):
+            return torch.as_tensor(a, dtype=F64, device=self.device)
+
+        s, u1, u2 = t(g.standard_normal((n, ks))), t(g.standard_normal((n, k1))), t(g.standard_normal((n, k2)))
+        e1, e2 = t(g.standard_normal((n, self.p1))), t(g.standard_normal((n, self.p2)))
+        ey = t(g.standard_normal((n, 2)))
+        X1 = torch.cat([s, u1], 1) @ self.A1.T + self.noise * e1
+        X2 = torch.cat([s, u2], 1) @ self.A2.T + self.noise * e2
+        bs, b1, b2 = self._betas()
+        Y1 = (s @ bs + u1 @ b1 + self.y_noise * ey[:, 0]).reshape(-1, 1)
+        Y2 = (s @ bs + u2 @ b2 + self.y_noise * ey[:, 1]).reshape(-1, 1)
+        return dict(X1=X1, X2=X2, Y1=Y1, Y2=Y2, S=s, U1=u1, U2=u2)
+
+
+# ----------------------------------------------------------------------------------------------
+# linear least squares with an intercept (exact on the empirical measure)
+# ----------------------------------------------------------------------------------------------
+def _as2d(name: str, a) -> torch.Tensor:
+    if isinstance(a, np.ndarray):
+        a = torch.from_numpy(a)
+    if not isinstance(a, torch.Tensor):
+        raise TypeError(f"{name} must be a torch tensor or a NumPy array, got {type(a).__name__}")
+    if a.ndim == 1:
+        raise ValueError(f"{name} is 1-D; reshape it to (n, 1) with {name}.reshape(-1, 1)")
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n, d), got shape {tuple(a.shape)}")
+    a = a.to(F64)
+    if not torch.isfinite(a).all():
+        raise ValueError(f"{name} has NaN or infinite entries")
+    return a
+
+
+def _col_basis(X: torch.Tensor) -> torch.Tensor:
+    """Orthonormal basis of the column space of the centred ``X`` (numerical rank by the SVD)."""
+    Xc = X - X.mean(0, keepdim=True)
+    if Xc.shape[1] == 0:
+        return Xc
+    U, s, _ = torch.linalg.svd(Xc, full_matrices=False)
+    tol = s.max() * max(Xc.shape) * torch.finfo(F64).eps if s.numel() else 0.0
+    return U[:, s > tol]
+
+
+def lin_residual(Y, X) -> torch.Tensor:
+    """Residual of the least-squares regression of ``Y`` (n, t) on ``[1, X]`` (n, p)."""
+    Y, X = _as2d("Y", Y), _as2d("X", X)
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"Y has {Y.shape[0]} rows and X has {X.shape[0]}; they must be paired")
+    Yc = Y - Y.mean(0, keepdim=True)
+    Q = _col_basis(X.to(Y.device))
+    return Yc - Q @ (Q.T @ Yc)
+
+
+def lin_mmse(Y, X) -> float:
+    """Empirical linear mmse ``min_{c, B} mean ||Y - c - X B||^2`` (summed over the columns of Y)."""
+    R = lin_residual(Y, X)
+    return float((R ** 2).sum(1).mean())
+
+
+def lin_r2(Y, X) -> float:
+    """``1 - lin_mmse(Y | X) / total variance of Y`` (Y with one column: the usual R^2)."""
+    Y = _as2d("Y", Y)
+    v = float(((Y - Y.mean(0)) ** 2).sum(1).mean())
+    if v == 0:
+        raise ValueError("Y is constant, so R^2 is undefined")
+    return 1.0 - lin_mmse(Y, X) / v
+
+
+def alignment_loss(Z, X2) -> float:
+    """Linear "alignment as regression" loss ``L*_al``: ``min_{c, B} mean ||Z - c - X2 B||^2``."""
+    return lin_mmse(Z, X2)
+
+
+def pop_lin_mmse(S: torch.Tensor, iy, ix) -> float:
+    """Population linear mmse of the variables ``iy`` given ``ix`` from a covariance matrix ``S``."""
+    iy, ix = list(iy), list(ix)
+    Syy, Syx, Sxx = S[iy][:, iy], S[iy][:, ix], S[ix][:, ix]
+    if len(ix) == 0:
+        return float(torch.trace(Syy))
+    return float(torch.trace(Syy - Syx @ torch.linalg.solve(Sxx, Syx.T)))
+
+
+# ----------------------------------------------------------------------------------------------
+# the penalised objective (R4.4): exact minimisers by the normal equations
+# ----------------------------------------------------------------------------------------------
+def penalised_path(S11, S12, S22, c1y, vy, lambdas) -> dict:
+    """Exact minimisers of ``J(w, u) = E(Y - w'X1)^2 + lam E(w'X1 - u'X2)^2`` along ``lambdas``.
+
+    Inputs are (population or sample) covariances: ``S11 = Cov X1``, ``S12 = Cov(X1, X2)``,
+    ``S22 = Cov X2``, ``c1y = Cov(X1, Y)``, ``vy = Var Y``. Minimising over ``u`` first leaves
+    ``lam * w' R w`` with ``R = S11 - S12 S22^{-1} S21``, so ``w(lam) = (S11 + lam R)^{-1} c1y``.
+
+    Returns ``lambdas``, ``w`` (len(lambdas), p1), ``u``, ``risk`` = E(Y - w'X1)^2 and
+    ``align`` = E(w'X1 - u'X2)^2 at the minimiser, and ``objective``.
+    """
+    S11, S12, S22 = (torch.as_tensor(a, dtype=F64) for a in (S11, S12, S22))
+    c1y = torch.as_tensor(c1y, dtype=F64, device=S11.device).reshape(-1)
+    lam = torch.as_tensor(np.asarray(lambdas, dtype=np.float64), device=S11.device)
+    if lam.ndim != 1 or (lam < 0).any():
+        raise ValueError("lambdas must be a 1-D sequence of non-negative penalty weights")
+    B = torch.linalg.solve(S22, S12.T)  # (p2, p1): u = B w
+    R = S11 - S12 @ B
+    R = 0.5 * (R + R.T)
+    W = torch.stack([torch.linalg.solve(S11 + l * R, c1y) for l in lam])
+    U = W @ B.T
+    risk = vy - 2 * W @ c1y + torch.einsum("li,ij,lj->l", W, S11, W)
+    align = torch.einsum("li,ij,lj->l", W, R, W)
+    return dict(lambdas=lam, w=W, u=U, risk=risk, align=align, objective=risk + lam * align, R=R)
+
+
+def refit_risk(w: torch.Tensor, S11, c1y, vy) -> torch.Tensor:
+    """Risk of the best affine read-out ``a * (w'X1) + b`` of Y: ``vy - (w'c1y)^2 / (w'S11 w)``."""
+    w = torch.atleast_2d(w)
+    num = (w @ c1y) ** 2
+    den = torch.einsum("li,ij,lj->l", w, S11, w)
+    if (den <= 0).any():
+        raise ValueError("a representation w'X1 with zero variance has no read-out (w = 0?)")
+    return vy - num / den
+
+
+# ----------------------------------------------------------------------------------------------
+# sweeps
+# ----------------------------------------------------------------------------------------------
+def linear_sweep(levels=(1.0, 0.75, 0.5, 0.25, 0.0), lambdas=None, model: TwoModalityModel | None = None,
+                 seed: int = 0, device=None) -> dict:
+    """Closed-form (population) redundancy sweep with the penalised scalar linear encoder.
+
+    For each redundancy level and each ``lam``: the prediction risk of ``Y1`` (normalised by
+    ``Var Y1``) of the minimiser used directly (``risk``) and with a refitted affine read-out
+    (``refit``), and its alignment loss. ``loss`` is ``refit[:, -1] - refit[:, 0]``: what the
+    strongest alignment costs compared with none. Diagnostics per level: ``r2_x1`` and ``r2_x2``,
+    the population R^2 of ``Y1`` given ``X1`` and given ``X2``.
+    """
+    if lambdas is None:
+        lambdas = np.concatenate([[0.0], np.logspace(-2, 3, 26)])
+    model = model or TwoModalityModel.make(seed=seed, device=device)
+    out = dict(levels=np.asarray(levels, float), lambdas=np.asarray(lambdas, float))
+    risk, refit, align, r2x1, r2x2 = [], [], [], [], []
+    for lev in levels:
+        m = model.with_redundancy(float(lev))
+        S11, S12, S22, c1y, c2y, vy = m.blocks()
+        path = penalised_path(S11, S12, S22, c1y, vy, lambdas)
+        vy = float(vy)
+        risk.append((path["risk"] / vy).cpu().numpy())
+        refit.append((refit_risk(path["w"], S11, c1y, vy) / vy).cpu().numpy())
+        align.append(path["align"].cpu().numpy())
+        S = m.covariance()
+        p1, p2 = m.p1, m.p2
+        r2x1.append(1 - pop_lin_mmse(S, [p1 + p2], range(p1)) / vy)
+        r2x2.append(1 - pop_lin_mmse(S, [p1 + p2], range(p1, p1 + p2)) / vy)
+    out.update(risk=np.array(risk), refit=np.array(refit), align=np.array(align), r2_x1=np.array(r2x1),
+               r2_x2=np.array(r2x2))
+    out["loss"] = out["refit"][:, -1] - out["refit"][:, 0]
+    return out
+
+
+def probe_risk(Ztr, Ytr, Zte, Yte) -> float:
+    """Test mean squared error of the least-squares affine probe fitted on ``(Ztr, Ytr)``, over ``Var(Yte)``."""
+    Ztr, Ytr, Zte, Yte = (_as2d(n, a) for n, a in (("Ztr", Ztr), ("Ytr", Ytr), ("Zte", Zte), ("Yte", Yte)))
+    A = torch.cat([torch.ones(Ztr.shape[0], 1, dtype=F64, device=Ztr.device), Ztr], 1)
+    coef = torch.linalg.lstsq(A.cpu(), Ytr.cpu(), driver="gelsd").solution.to(Ztr.device)
+    pred = torch.cat([torch.ones(Zte.shape[0], 1, dtype=F64, device=Zte.device), Zte], 1) @ coef
+    return float(((Yte - pred) ** 2).sum(1).mean() / ((Yte - Yte.mean(0)) ** 2).sum(1).mean())
+
+
+def knn_probe_risk(Ztr, Ytr, Zte, Yte, k: int = 20) -> float:
+    """Test mean squared error of ``k``-nearest-neighbour regression (Euclidean) over ``Var(Yte)``.
+
+    A consistent, nonparametric estimate of ``mmse(Y | Z)`` (the quantity in T4.1), which does
+    not depend on whether the information is *linearly* readable.
+    """
+    Ztr, Ytr, Zte, Yte = (_as2d(n, a) for n, a in (("Ztr", Ztr), ("Ytr", Ytr), ("Zte", Zte), ("Yte", Yte)))
+    if not 1 <= int(k) <= Ztr.shape[0]:
+        raise ValueError(f"k={k} must lie between 1 and the number of training rows {Ztr.shape[0]}")
+    D = torch.cdist(Zte, Ztr)
+    idx = D.topk(int(k), dim=1, largest=False).indices
+    pred = Ytr[idx].mean(1)
+    return float(((Yte - pred) ** 2).sum(1).mean() / ((Yte - Yte.mean(0)) ** 2).sum(1).mean())
+
+
+def _probe_accuracy(Ztr, ytr, Zte, yte, n_classes) -> float:
+    """Accuracy of the least-squares one-hot probe (affine, arg-max decision)."""
+    T = torch.nn.functional.one_hot(ytr.long(), n_classes).to(F64)
+    A = torch.cat([torch.ones(Ztr.shape[0], 1, dtype=F64), Ztr.to(F64).cpu()], 1)
+    coef = torch.linalg.lstsq(A, T.cpu(), driver="gelsd").solution
+    pred = torch.cat([torch.ones(Zte.shape[0], 1, dtype=F64), Zte.to(F64).cpu()], 1) @ coef
+    return float((pred.argmax(1) == yte.cpu()).double().mean())
+
+
+def _train_and_probe(Xtr1, Xtr2, Ytr1, Ytr2, Xte1, Xte2, Yte1, alpha, cfg, seed, device, labels=None):
+    from ..models.contrastive import TwoTower, train_two_tower
+
+    dev = get_device(device)
+    net = TwoTower((Xtr1.shape[1], Xtr2.shape[1]), dim=cfg["dim"], hidden=cfg["hidden"],
+                   target_dims=(Ytr1.shape[1], Ytr2.shape[1]))
+    hist = train_two_tower(net, Xtr1, Xtr2, Ytr1, Ytr2, alpha=alpha, epochs=cfg["epochs"],
+                           batch_size=cfg["batch_size"], lr=cfg["lr"], temperature=cfg["temperature"],
+                           seed=seed, device=dev)
+    with torch.no_grad():
+        z1tr = net.embed(Xtr1.to(dev, torch.float32), 0).double().cpu()
+        z1te = net.embed(Xte1.to(dev, torch.float32), 0).double().cpu()
+        z2te = net.embed(Xte2.to(dev, torch.float32), 1).double().cpu()
+    res = dict(risk=probe_risk(z1tr, Ytr1.cpu(), z1te, Yte1.cpu()),
+               knn_risk=knn_probe_risk(z1tr, Ytr1.cpu(), z1te, Yte1.cpu()),
+               align=float(((z1te - z2te) ** 2).sum(1).mean()), final_loss=hist[-1])
+    if labels is not None:
+        ytr, yte, nc = labels
+        res["accuracy"] = _probe_accuracy(z1tr, ytr, z1te, yte, nc)
+    return res
+
+
+def _nn_config(scale):
+    return dict(dim=8, hidden=(64,), epochs=pick(scale, test=10, book=25, full=80),
+                batch_size=256, lr=3e-3, temperature=0.1)
+
+
+def contrastive_sweep(levels=(1.0, 0.5, 0.0), alphas=(0.0, 0.5, 0.9, 1.0), scale=None, seed: int = 0,
+                      device=None, seeds=None) -> dict:
+    """Redundancy sweep with two MLP towers trained on ``(1-alpha) * MSE + alpha * InfoNCE``.
+
+    Returns ``risk[level, alpha]``: the test risk of a least-squares probe of ``Y1`` from the
+    unit-norm embedding of ``X1``, over ``Var Y1`` (averaged over ``seeds``), the alignment loss
+    ``align[level, alpha]`` (mean squared distance of paired test embeddings) and
+    ``loss = risk[:, -1] - risk[:, 0]``.
+    """
+    n_train = pick(scale, test=512, book=1024, full=8192)
+    seeds = list(seeds) if seeds is not None else list(range(pick(scale, test=1, book=1, full=3)))
+    cfg = _nn_config(scale)
+    base = TwoModalityModel.make(seed=seed, device="cpu")
+    risk = np.zeros((len(levels), len(alphas)))
+    align, knn = np.zeros_like(risk), np.zeros_like(risk)
+    for i, lev in enumerate(levels):
+        m = base.with_redundancy(float(lev))
+        for sd in seeds:
+            tr = m.sample(n_train, seed=1000 + sd)
+            te = m.sample(2048, seed=2000 + sd)
+            mu1, sd1 = tr["X1"].mean(0), tr["X1"].std(0)
+            mu2, sd2 = tr["X2"].mean(0), tr["X2"].std(0)
+            f = lambda a, mu, s: ((a - mu) / s).float()  # noqa: E731
+            for j, a in enumerate(alphas):
+                r = _train_and_probe(f(tr["X1"], mu1, sd1), f(tr["X2"], mu2, sd2), tr["Y1"].float(), tr["Y2"].float(),
+                                     f(te["X1"], mu1, sd1), f(te["X2"], mu2, sd2), te["Y1"], a, cfg, seed=sd,
+                                     device=device)
+                risk[i, j] += r["risk"] / len(seeds)
+                align[i, j] += r["align"] / len(seeds)
+                knn[i, j] += r["knn_risk"] / len(seeds)
+    return dict(levels=np.asarray(levels, float), alphas=np.asarray(alphas, float), risk=risk, align=align,
+                knn_risk=knn, loss=risk[:, -1] - risk[:, 0], knn_loss=knn[:, -1] - knn[:, 0], n_train=n_train, seeds=seeds)
+
+
+# ----------------------------------------------------------------------------------------------
+# real-data proxy: the two halves of scikit-learn's digits
+# ----------------------------------------------------------------------------------------------
+def digits_halves(seed: int = 0, test_fraction: float = 0.25) -> dict:
+    """Left (columns 0-3) and right (columns 4-7) halves of the 8x8 digits as two modalities.
+
+    Targets: ``digit`` (shared: both halves carry it) and the *ink mass* of each half,
+    ``Y1`` = total intensity of the left half and ``Y2`` = of the right half, each standardised
+    with training statistics. ``Y1`` is an exact linear function of ``X1``; how much of it the
+    right half can predict is an empirical matter that :func:`redundancy_diagnostics` measures.
+    The pixels of each half are standardised with training statistics and pixels that are
+    constant on the training split are dropped.
+    """
+    from ..data import load_digits
+
+    sp = load_digits(test_fraction=test_fraction, seed=seed, standardize=False)
+    cols = np.arange(64) % 8
+    left, right = np.flatnonzero(cols < 4), np.flatnonzero(cols >= 4)
+    out = dict(y_train=sp.y_train, y_test=sp.y_test, n_classes=sp.n_classes)
+    for name, idx, key in (("left", left, "1"), ("right", right, "2")):
+        tr, te = sp.X_train[:, idx].double(), sp.X_test[:, idx].double()
+        ink_tr, ink_te = tr.sum(1, keepdim=True), te.sum(1, keepdim=True)
+        m, s = ink_tr.mean(), ink_tr.std()
+        out["Y" + key + "_train"], out["Y" + key + "_test"] = (ink_tr - m) / s, (ink_te - m) / s
+        sd = tr.std(0)
+        keep = sd > 0
+        mu = tr.mean(0)
+        out["X" + key + "_train"] = (tr[:, keep] - mu[keep]) / sd[keep]
+        out["X" + key + "_test"] = (te[:, keep] - mu[keep]) / sd[keep]
+    return out
+
+
+def redundancy_diagnostics(X1, X2, Y1, k: int | None = None, reg: float = 0.0) -> dict:
+    """Measure redundancy before training: canonical correlations of ``(X1, X2)`` and linear mmse.
+
+    Returns ``rho`` (canonical correlations, from :func:`alignbook.cca`), ``mmse_x1`` and
+    ``mmse_x2`` (linear mmse of ``Y1`` given each modality), ``var_y`` and ``r2_x1``, ``r2_x2``.
+    ``r2_x2`` is what a perfectly aligned linear representation can keep at most (T4.1).
+    """
+    from ..measures import cca
+
+    res = cca(_as2d("X1", X1), _as2d("X2", X2), k=k, reg=reg)
+    rho = torch.as_tensor(res.rho).double().cpu().numpy()
+    Y1 = _as2d("Y1", Y1)
+    var_y = float(((Y1 - Y1.mean(0)) ** 2).sum(1).mean())
+    m1, m2 = lin_mmse(Y1, X1), lin_mmse(Y1, X2)
+    return dict(rho=rho, mmse_x1=m1, mmse_x2=m2, var_y=var_y, r2_x1=1 - m1 / var_y, r2_x2=1 - m2 / var_y)
+
+
+def digits_experiment(alphas=(0.0, 0.5, 0.9, 1.0), scale=None, seed: int = 0, device=None) -> dict:
+    """Two towers on the digit halves for each alignment weight; probes of ink mass and digit class.
+
+    Returns per alpha: ``risk_y1`` (test risk of the ink-mass probe from the left embedding, over
+    its variance), ``accuracy`` (least-squares one-hot probe of the digit from the left
+    embedding) and ``align``; plus the pre-training diagnostics and the same probes on the raw
+    halves as references.
+    """
+    d = digits_halves(seed=seed)
+    cfg = dict(_nn_config(scale), dim=16, epochs=pick(scale, test=10, book=30, full=150))
+    labels = (d["y_train"], d["y_test"], d["n_classes"])
+    risk, acc, align = [], [], []
+    for a in alphas:
+        r = _train_and_probe(d["X1_train"].float(), d["X2_train"].float(), d["Y1_train"].float(),
+                             d["Y2_train"].float(), d["X1_test"].float(), d["X2_test"].float(), d["Y1_test"],
+                             a, cfg, seed=seed, device=device, labels=labels)
+        risk.append(r["risk"])
+        acc.append(r["accuracy"])
+        align.append(r["align"])
+    ref = dict(
+        risk_y1_from_x1=probe_risk(d["X1_train"], d["Y1_train"], d["X1_test"], d["Y1_test"]),
+        risk_y1_from_x2=probe_risk(d["X2_train"], d["Y1_train"], d["X2_test"], d["Y1_test"]),
+        accuracy_x1=_probe_accuracy(d["X1_train"], d["y_train"], d["X1_test"], d["y_test"], d["n_classes"]),
+        accuracy_x2=_probe_accuracy(d["X2_train"], d["y_train"], d["X2_test"], d["y_test"], d["n_classes"]),
+    )
+    return dict(alphas=np.asarray(alphas, float), risk_y1=np.array(risk), accuracy=np.array(acc),
+                align=np.array(align), reference=ref)
