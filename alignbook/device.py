@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -66,3 +67,28 @@ def describe() -> str:
     dev = get_device()
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     return f"alignbook: device={dev} [{name}], scale={get_scale()}, torch {torch.__version__}"
+
+
+class threads(contextlib.ContextDecorator):
+    """Run a block (or a decorated function) with at most ``n`` intra-op CPU threads.
+
+    Small matrices gain nothing from several threads, and on a busy 2-core machine threads that
+    wait for each other made small-model training and checks 10-40 times slower. The previous
+    setting is restored on exit. Nothing changes when ``device`` is a GPU.
+    """
+
+    def __init__(self, n: int = 1, device: str | torch.device | None = "cpu"):
+        self.n = int(n)
+        self.active = device is None or torch.device(device).type == "cpu"
+        self._saved: list[int] = []
+
+    def __enter__(self):
+        if self.active:
+            self._saved.append(torch.get_num_threads())
+            torch.set_num_threads(min(self.n, self._saved[-1]))
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            torch.set_num_threads(self._saved.pop())
+        return False

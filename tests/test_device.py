@@ -36,3 +36,35 @@ def test_generators_are_seeded_and_independent_of_global_state():
     b = torch.randn(5, generator=dv.generator(3, "cpu"))
     assert torch.equal(a, b)
     assert (dv.rng(1).normal(size=3) == dv.rng(1).normal(size=3)).all()
+
+
+def test_threads_limits_and_restores():
+    before = torch.get_num_threads()
+    with dv.threads(1):
+        assert torch.get_num_threads() == 1
+        with dv.threads(1):
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+
+    @dv.threads(1)
+    def f():
+        return torch.get_num_threads()
+
+    assert f() == 1 and torch.get_num_threads() == before
+    with dv.threads(1, device="meta"):  # not a CPU device: untouched
+        assert torch.get_num_threads() == before
+
+
+def test_checks_run_on_one_cpu_thread():
+    from alignbook.theory import Comparisons
+    from alignbook.theory._registry import Check
+
+    seen = []
+
+    def probe(scale, seed, device):
+        seen.append(torch.get_num_threads())
+        return Comparisons().true("ran", True)
+
+    Check("x", "t", "property", "", probe, __name__).run(scale="test", device="cpu")
+    assert seen == [1]

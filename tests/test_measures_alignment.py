@@ -6,7 +6,6 @@ import pytest
 import scipy.linalg
 import scipy.spatial
 import scipy.stats
-import threadpoolctl
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,14 +13,7 @@ from hypothesis import strategies as st
 import alignbook as ab
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems: one BLAS/torch thread is faster and immune to CPU contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpoolctl.threadpool_limits(1):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 SETTINGS = settings(max_examples=20, deadline=None, derandomize=True)

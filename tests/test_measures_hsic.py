@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import threadpoolctl
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,14 +11,7 @@ import alignbook as ab
 from alignbook.measures.kernels import _u_center
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small problems: one BLAS/torch thread is faster and immune to CPU contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpoolctl.threadpool_limits(1):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True)

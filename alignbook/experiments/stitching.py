@@ -22,7 +22,6 @@ All of it is computed in float64 on float64 copies of the networks.
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ import numpy as np
 import torch
 
 from ..data import Split
-from ..device import REDUCTION_DTYPE, get_device, pick
+from ..device import REDUCTION_DTYPE, get_device, pick, threads
 from ..measures import cka
 from ..models import MLP, accuracy, train_classifier
 from ..models.stitch import train_stitcher
@@ -160,25 +159,6 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float((rx * ry).sum() / den) if den > 0 else math.nan
 
 
-@contextlib.contextmanager
-def _cpu_threads(device: torch.device, n: int = 1):
-    """Run tiny-matrix work on one CPU thread, restoring the setting afterwards.
-
-    The networks here are small (widths <= a few hundred), so intra-op parallelism buys little,
-    and on a busy machine two spinning threads per process made training ~20x slower in our
-    measurements. Nothing changes on a GPU.
-    """
-    if device.type != "cpu":
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(min(n, old))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
-
-
 def brier(logits: torch.Tensor, y: torch.Tensor, n_classes: int) -> float:
     r"""Mean square loss of the softmax probabilities against one-hot labels (float64)."""
     p = torch.softmax(logits.to(REDUCTION_DTYPE), dim=1)
@@ -218,7 +198,7 @@ def train_nets(split: Split, seeds, widths, depth: int = 2, epochs: int = 30, lr
                batch_size: int = 128, device=None) -> list[TrainedNet]:
     """Train one ReLU MLP per (width, seed) on ``split`` (cross-entropy, Adam)."""
     dev = get_device(device)
-    with _cpu_threads(dev):
+    with threads(1, dev):
         return _train_nets(split, seeds, widths, depth, epochs, lr, batch_size, dev)
 
 
@@ -245,7 +225,7 @@ def stitch_all(nets: list[TrainedNet], split: Split, task_pairs: int = 0, task_e
     in ``acc_task`` (NaN elsewhere).
     """
     dev = get_device(device)
-    with _cpu_threads(dev):
+    with threads(1, dev):
         return _stitch_all(nets, split, task_pairs, task_epochs, dev, seed)
 
 

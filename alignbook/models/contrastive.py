@@ -12,14 +12,13 @@
 """
 from __future__ import annotations
 
-import contextlib
 import math
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..device import generator, get_device
+from ..device import generator, get_device, threads
 from .mlp import MLP
 
 __all__ = ["TwoTower", "symmetric_infonce", "train_two_tower"]
@@ -87,23 +86,8 @@ def train_two_tower(model: TwoTower, X1: torch.Tensor, X2: torch.Tensor, Y1: tor
     if int(batch_size) < 2:
         raise ValueError(f"batch_size={batch_size} must be at least 2 for the contrastive term")
     dev = get_device(device)
-    with _small_model_threads(dev):
+    with threads(1, dev):
         return _train(model, X1, X2, Y1, Y2, float(alpha), int(epochs), int(batch_size), lr, temperature, seed, dev)
-
-
-@contextlib.contextmanager
-def _small_model_threads(dev: torch.device):
-    """On CPU, run these tiny models on one intra-op thread (several threads only add overhead
-    and contend with other work); the previous setting is restored afterwards."""
-    if dev.type != "cpu":
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _train(model, X1, X2, Y1, Y2, a, epochs, batch_size, lr, temperature, seed, dev):

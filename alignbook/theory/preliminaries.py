@@ -10,7 +10,6 @@ images.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 
@@ -23,36 +22,6 @@ from ._registry import Comparisons, check
 
 DT = REDUCTION_DTYPE
 _CH = "preliminaries"
-
-
-@contextlib.contextmanager
-def _serial_on_cpu(device):
-    """Run on one CPU thread (restored afterwards).
-
-    These checks work on many small matrices, where OpenMP thread hand-offs cost more than they
-    save: on a busy 2-core machine, two threads spin-waiting made them about ten times slower
-    than one. Nothing changes on a GPU.
-    """
-    if torch.device(device).type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _small(func):
-    """Decorator for the checks of this module: see :func:`_serial_on_cpu`."""
-
-    @functools.wraps(func)
-    def wrapper(scale, seed, device):
-        with _serial_on_cpu(device):
-            return func(scale=scale, seed=seed, device=device)
-
-    return wrapper
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,7 +132,6 @@ def digits_gram_matrices(n: int = 300, seed: int = 0, device=None) -> tuple[dict
 # --------------------------------------------------------------------------------------------
 @check("prop-frobenius-routes", title="Sample route = feature route: <XX', YY'>_F = ‖X'Y‖²_F",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_frobenius_routes(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -185,7 +153,6 @@ def _prop_frobenius_routes(scale, seed, device):
 
 @check("prop-psd-kernels", title="Linear, RBF, polynomial and distance-induced Gram matrices are PSD",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_psd_kernels(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -225,7 +192,6 @@ def _prop_psd_kernels(scale, seed, device):
 # --------------------------------------------------------------------------------------------
 @check("prop-centering-projector", title="H = I - 11'/n is a symmetric idempotent of rank n - 1",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_centering_projector(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -259,7 +225,6 @@ def _prop_centering_projector(scale, seed, device):
 
 @check("prop-centered-gram", title="HKH is the Gram matrix of the column-centred features",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_centered_gram(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -293,7 +258,6 @@ def _prop_centered_gram(scale, seed, device):
 
 @check("prop-double-centering", title="-1/2 H D^(2) H = HXX'H; classical MDS recovers the distances",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_double_centering(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -335,7 +299,6 @@ def _prop_double_centering(scale, seed, device):
 # --------------------------------------------------------------------------------------------
 @check("prop-gram-spectrum", title="XX' and X'X share their non-zero eigenvalues, the sigma_i^2",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_gram_spectrum(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -371,7 +334,6 @@ def _prop_gram_spectrum(scale, seed, device):
 @check("prop-orthogonal-invariance",
        title="Singular values, Frobenius norm and Gram matrix ignore orthogonal maps",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_orthogonal_invariance(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -404,7 +366,6 @@ def _prop_orthogonal_invariance(scale, seed, device):
 
 @check("thm-eckart-young", title="Eckart-Young: the best rank-k error is the tail sum of sigma_i^2",
        kind="theorem", chapter=_CH)
-@_small
 def _thm_eckart_young(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -457,7 +418,6 @@ def _thm_eckart_young(scale, seed, device):
 
 @check("prop-column-projector", title="UU' = X X^+ is the orthogonal projector onto col(X)",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_column_projector(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -501,7 +461,6 @@ def _prop_column_projector(scale, seed, device):
 # --------------------------------------------------------------------------------------------
 @check("prop-reproducing-property", title="Reproducing property for (x'z + 1)^2 with explicit features",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_reproducing_property(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -536,7 +495,6 @@ def _prop_reproducing_property(scale, seed, device):
 @check("prop-empirical-operator",
        title="Spectrum of K/n = spectrum of the empirical feature covariance; Weyl bound to the population",
        kind="proposition", chapter=_CH)
-@_small
 def _prop_empirical_operator(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)

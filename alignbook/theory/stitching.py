@@ -8,7 +8,6 @@ solve on the vectorised problem (the Kronecker route), which shares nothing with
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import torch
@@ -18,24 +17,6 @@ from ._registry import Comparisons, check
 
 CH = "stitching"
 F64 = REDUCTION_DTYPE
-
-
-def _one_thread(func):
-    """Run a check on one CPU thread (restored afterwards): its matrices are tiny, and two
-    spinning threads per process slowed these checks ~10x on a busy 2-core machine."""
-
-    @functools.wraps(func)
-    def wrapper(scale, seed, device):
-        if torch.device(device).type != "cpu":
-            return func(scale=scale, seed=seed, device=device)
-        old = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return func(scale=scale, seed=seed, device=device)
-        finally:
-            torch.set_num_threads(old)
-
-    return wrapper
 
 
 def _randn(g, *shape, device):
@@ -73,7 +54,6 @@ def _linear_setup(g, n, d1, d2, d, device, noise=0.5):
 # --------------------------------------------------------------------------------------------
 @check("def-stitching", title="Stitching: the stitched model and the least-squares stitcher", kind="definition",
        chapter=CH)
-@_one_thread
 def _def_stitching(scale, seed, device):
     from ..models import MLP
     from ..models.stitch import LinearStitcher, StitchedModel, least_squares_stitcher, stitch_residual
@@ -114,7 +94,6 @@ def _def_stitching(scale, seed, device):
 
 # --------------------------------------------------------------------------------------------
 @check("lem-stitch-linear", title="Lemma 2 (corrected): linear heads, full-row-rank W2", kind="lemma", chapter=CH)
-@_one_thread
 def _lem_stitch_linear(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -152,7 +131,6 @@ def _lem_stitch_linear(scale, seed, device):
 
 
 @check("err-lem2-rank", title="Erratum: Lemma 2 as printed fails without full row rank", kind="erratum", chapter=CH)
-@_one_thread
 def _err_lem2_rank(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -194,7 +172,6 @@ def _mercer_terms(F1, F2):
 
 
 @check("thm-stitch-bound", title="Theorem 1: stitching risk <= (sqrt(R2) + kappa2 sqrt(A2))^2", kind="theorem", chapter=CH)
-@_one_thread
 def _thm_stitch_bound(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -230,7 +207,6 @@ def _thm_stitch_bound(scale, seed, device):
 
 @check("err-stitch-alignment-term", title="Erratum: the alignment term of Theorem 1 and Remark 4 as printed",
        kind="erratum", chapter=CH)
-@_one_thread
 def _err_alignment_term(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -254,7 +230,6 @@ def _err_alignment_term(scale, seed, device):
 
 # --------------------------------------------------------------------------------------------
 @check("lem-stitch-forward", title="Lemma 3: stitching forward cannot beat model 1", kind="lemma", chapter=CH)
-@_one_thread
 def _lem_stitch_forward(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -277,7 +252,6 @@ def _lem_stitch_forward(scale, seed, device):
 
 @check("thm-stitch-gap", title="Theorem 2: R(H1) - R(H2) <= excess stitching risk <= alignment term", kind="theorem",
        chapter=CH)
-@_one_thread
 def _thm_stitch_gap(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -309,7 +283,6 @@ def _thm_stitch_gap(scale, seed, device):
 # --------------------------------------------------------------------------------------------
 @check("prop-cka-stitch", title="Proposition: CKA near 1 forces a small stitching residual", kind="proposition",
        chapter=CH)
-@_one_thread
 def _prop_cka_stitch(scale, seed, device):
     from ..measures import cka
 
@@ -342,7 +315,6 @@ def _prop_cka_stitch(scale, seed, device):
 
 
 @check("rem-ka-stitch", title="Remark 5: perfect stitching with low CKA (the converse fails)", kind="property", chapter=CH)
-@_one_thread
 def _rem_ka_stitch(scale, seed, device):
     from ..measures import cka
     from ..models import MLP
@@ -391,7 +363,6 @@ def _rem_ka_stitch(scale, seed, device):
 # --------------------------------------------------------------------------------------------
 @check("lem-softmax-lipschitz", title="Lemma: the softmax is 1/2-Lipschitz (so 1-Lipschitz) in the Euclidean norm",
        kind="lemma", chapter=CH)
-@_one_thread
 def _lem_softmax(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -411,7 +382,6 @@ def _lem_softmax(scale, seed, device):
 
 @check("prop-stitch-bound-mlp", title="Theorem 1 on trained ReLU networks (digits), every layer pair",
        kind="property", chapter=CH)
-@_one_thread
 def _prop_stitch_mlp(scale, seed, device):
     from ..data import load_digits
     from ..experiments.stitching import stitch_all, train_nets

@@ -12,7 +12,6 @@ versions of its claims (see the chapter). Two kinds of data are used:
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -24,20 +23,6 @@ from ._registry import Comparisons, check
 
 F64 = REDUCTION_DTYPE
 CH = "tradeoff"
-
-
-def _one_thread(func):
-    """Run a check on one intra-op CPU thread: its matrices are tiny, and on a busy 2-core
-    machine several threads only spin and wait (the previous setting is restored)."""
-    @functools.wraps(func)
-    def wrapper(scale, seed, device):
-        old = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return func(scale=scale, seed=seed, device=device)
-        finally:
-            torch.set_num_threads(old)
-    return wrapper
 
 
 # ----------------------------------------------------------------------------------------------
@@ -80,7 +65,6 @@ def _finite_joint(g: np.random.Generator, common: bool):
 # ----------------------------------------------------------------------------------------------
 @check("def-alignment-regression", title="Alignment loss minimised over the second encoder is a regression residual",
        kind="definition", chapter=CH)
-@_one_thread
 def _def_alignment_regression(scale, seed, device):
     c = Comparisons()
     g = rng(seed)
@@ -119,7 +103,6 @@ def _def_alignment_regression(scale, seed, device):
 # T4.1: perfect alignment keeps only common information
 # ----------------------------------------------------------------------------------------------
 @check("thm-tradeoff-perfect", title="Perfect alignment keeps only common information", kind="theorem", chapter=CH)
-@_one_thread
 def _thm_tradeoff_perfect(scale, seed, device):
     c = Comparisons()
     g = rng(seed)
@@ -163,7 +146,6 @@ def _thm_tradeoff_perfect(scale, seed, device):
 # T4.2: the quantitative trade-off inequality
 # ----------------------------------------------------------------------------------------------
 @check("thm-tradeoff-inequality", title="The alignment/prediction trade-off inequality", kind="theorem", chapter=CH)
-@_one_thread
 def _thm_tradeoff_inequality(scale, seed, device):
     c = Comparisons()
     g = rng(seed)
@@ -232,7 +214,6 @@ def _projector(B):
 
 @check("thm-cca-shared-subspace", title="CCA recovers exactly the shared subspace (linear-Gaussian model)",
        kind="theorem", chapter=CH)
-@_one_thread
 def _thm_cca_shared_subspace(scale, seed, device):
     c = Comparisons()
     model = ex.TwoModalityModel.make(redundancy=0.5, seed=seed, device=device)
@@ -305,7 +286,6 @@ def _canonical_data(S11, S12, S22, c1y):
 
 @check("thm-pareto-front", title="Exact minimisers of the penalised objective trace a monotone Pareto front",
        kind="theorem", chapter=CH)
-@_one_thread
 def _thm_pareto_front(scale, seed, device):
     from .. import symbolic_tradeoff as sym
 
@@ -383,7 +363,6 @@ def _thm_pareto_front(scale, seed, device):
 # R3.6: the CCA cost
 # ----------------------------------------------------------------------------------------------
 @check("prop-cca-cost", title="The CCA alignment cost equals 2 * sum(1 - rho)", kind="proposition", chapter=CH)
-@_one_thread
 def _prop_cca_cost(scale, seed, device):
     from ..measures import cca
 
@@ -427,7 +406,6 @@ def _prop_cca_cost(scale, seed, device):
 # ----------------------------------------------------------------------------------------------
 @check("prop-tradeoff-ordering", title="Alignment costs nothing when modalities are redundant, more as they "
        "become complementary", kind="property", chapter=CH)
-@_one_thread
 def _prop_tradeoff_ordering(scale, seed, device):
     c = Comparisons()
     levels = (1.0, 0.75, 0.5, 0.25, 0.0)
