@@ -29,7 +29,7 @@ book-strict: $(STAMP)  ## rebuild from scratch, re-executing every chapter
 	$(JB) build . -W -n --keep-going
 
 test: $(STAMP)   ## unit tests, every theorem check, every chapter once, then the book with -W -n
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=12 tests
 
 test-fast: $(STAMP)  ## unit tests and checks only (no chapters, no book)
 	$(PY) -m pytest -q tests -m "not chapters and not book"
