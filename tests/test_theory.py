@@ -53,3 +53,38 @@ def test_labels_are_safe_in_markdown_tables():
 
     assert _cell("a|b_c") == "a\\|b\\_c"  # text: escaped so the cell is not split / emphasised
     assert _cell("$\\|X\\|_F$ and $|x|$") == "$\\Vert X\\Vert _F$ and $\\vert x\\vert $"  # maths kept
+
+
+# --------------------------------------------------------------------------------------------
+# One id per statement: the book label, the registered check and its test share it.
+# --------------------------------------------------------------------------------------------
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.md"))
+CHECKED_KINDS = ("theorem", "proposition", "lemma", "corollary", "property")
+# Statements that are cited, not checked (and why).
+UNCHECKED = {"thm-moore-aronszajn": "an existence theorem, stated with a reference"}
+
+
+def _labels(text):
+    prf = dict((lab, kind) for kind, lab in re.findall(
+        r"`{3,}\{prf:(\w+)\}[^\n]*\n(?::[^\n]*\n)*?:label: ([\w-]+)", text))
+    errata = re.findall(r"`{3,}\{admonition\} Erratum:[^\n]*\n(?::[^\n]*\n)*?:name: ([\w-]+)", text)
+    return prf, set(errata)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_statement_has_one_id(path):
+    text = path.read_text()
+    prf, errata = _labels(text)
+    runs = set(re.findall(r"run\(\s*[\"']([\w-]+)[\"']", text))
+    mine = {cid for cid, c in REGISTRY.items() if c.chapter == path.stem}
+    for label, kind in prf.items():
+        if kind in CHECKED_KINDS and label not in UNCHECKED:
+            assert label in REGISTRY, f"{path.name}: {{prf:{kind}}} {label} has no registered check"
+    for cid in mine:
+        assert cid in prf or cid in errata, f"check {cid} is neither a prf label nor an erratum :name: in {path.name}"
+        assert cid in runs, f"{path.name} never shows the result of its check {cid} (run({cid!r}))"
+    for cid in errata:
+        assert REGISTRY[cid].kind == "erratum", cid
