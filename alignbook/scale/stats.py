@@ -1,0 +1,200 @@
+r"""Statistics for any measure: permutation test, bootstrap confidence interval, calibrated score.
+
+All three take a measure as a callable ``measure(X, Y) -> float`` (any function of
+:mod:`alignbook.measures`, a ``functools.partial`` of one with options, a chunked or streamed
+route, or your own) and paired rows ``X`` (n, d1), ``Y`` (n, d2) as NumPy arrays or tensors.
+Randomness comes from ``seed`` alone (a private ``torch.Generator``), so a result is
+reproducible and global RNG state is untouched.
+
+* :func:`permutation_test`: the null hypothesis is "no relation between the pairing of rows",
+  simulated by permuting the rows of ``Y``. With ``P`` permutations and ``c`` null values at
+  least as extreme as the observed one, the p-value is :math:`(1 + c)/(1 + P)` (Phipson & Smyth
+  2010): never 0, and a valid test at every level.
+* :func:`bootstrap_ci`: resample the *examples* (row pairs) with replacement and take the
+  percentile (or basic) interval of the re-computed measure. Resampling duplicates rows, which is
+  fine for most measures but means kNN-type measures see exact ties.
+* :func:`calibrated_score`: observed value minus the mean of the permutation null (as in Gröger
+  et al. 2026), so that 0 means "what unrelated representations of these shapes give"; the
+  null's standard deviation and the p-value come with it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .._validate import as_pair, check_choice, check_int
+from ._progress import progress_bar
+
+__all__ = [
+    "BootstrapResult",
+    "CalibratedScore",
+    "PermutationResult",
+    "bootstrap_ci",
+    "calibrated_score",
+    "permutation_null",
+    "permutation_test",
+]
+
+
+@dataclass(frozen=True)
+class PermutationResult:
+    """Outcome of :func:`permutation_test` (``null`` holds the permuted values)."""
+
+    statistic: float
+    p_value: float
+    n_permutations: int
+    seed: int
+    alternative: str
+    null: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Outcome of :func:`bootstrap_ci`: the estimate on all rows and the interval ``[low, high]``."""
+
+    statistic: float
+    low: float
+    high: float
+    level: float
+    method: str
+    n_boot: int
+    seed: int
+    samples: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CalibratedScore:
+    """Outcome of :func:`calibrated_score`: ``score = statistic - null_mean``."""
+
+    score: float
+    statistic: float
+    null_mean: float
+    null_std: float
+    p_value: float
+    n_permutations: int
+    seed: int
+    null: np.ndarray = field(repr=False)
+
+
+def _check_measure(measure):
+    if not callable(measure):
+        raise TypeError(
+            f"measure must be a callable measure(X, Y) -> float (e.g. alignbook.cka or "
+            f"functools.partial(alignbook.cka, kernel='rbf')), got {type(measure).__name__}."
+        )
+
+
+def _value(measure, X, Y, what: str) -> float:
+    v = measure(X, Y)
+    if isinstance(v, torch.Tensor):
+        if v.numel() != 1:
+            raise ValueError(f"measure returned a tensor of shape {tuple(v.shape)} on {what}; it must return one number.")
+        v = v.detach().cpu().item()
+    try:
+        v = float(v)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"measure returned {type(v).__name__} on {what}; it must return one number.") from err
+    if not math.isfinite(v):
+        raise ValueError(f"measure returned {v} on {what}; the statistics need finite values.")
+    return v
+
+
+def _take(A, idx: torch.Tensor):
+    if isinstance(A, torch.Tensor):
+        return A[idx.to(A.device)]
+    return np.asarray(A)[idx.numpy()]
+
+
+def _validated(X, Y):
+    Xt, _, _ = as_pair(X, Y)  # raises the standard errors for bad input; the originals are passed on
+    return Xt.shape[0]
+
+
+def permutation_null(measure, X, Y, *, n_permutations: int = 1000, seed: int = 0, progress=None) -> np.ndarray:
+    """The measure on ``(X, Y[perm])`` for ``n_permutations`` random row permutations (float64 array)."""
+    _check_measure(measure)
+    n = _validated(X, Y)
+    P = check_int(n_permutations, "n_permutations", 1)
+    g = torch.Generator(device="cpu").manual_seed(int(seed))
+    null = np.empty(P, dtype=np.float64)
+    for p in progress_bar(range(P), progress, desc="permutations"):
+        null[p] = _value(measure, X, _take(Y, torch.randperm(n, generator=g)), "permuted rows")
+    return null
+
+
+def _p_value(obs: float, null: np.ndarray, alternative: str) -> float:
+    P = null.size
+    if alternative == "greater":
+        return (1 + int(np.sum(null >= obs))) / (1 + P)
+    if alternative == "less":
+        return (1 + int(np.sum(null <= obs))) / (1 + P)
+    return min(1.0, 2.0 * min(_p_value(obs, null, "greater"), _p_value(obs, null, "less")))
+
+
+def permutation_test(measure, X, Y, *, n_permutations: int = 1000, seed: int = 0,
+                     alternative: str = "greater", progress=None) -> PermutationResult:
+    r"""Permutation test of "no relation between X and Y" for any measure.
+
+    The rows of ``Y`` are permuted ``n_permutations`` times (``seed`` fixes them); the p-value is
+    :math:`(1 + \#\{\text{null} \ge \text{observed}\})/(1 + P)` for ``alternative="greater"`` (a
+    similarity; use ``"less"`` for a distance, ``"two-sided"`` for twice the smaller one-sided
+    p-value, capped at 1). The smallest attainable p-value is :math:`1/(P+1)`.
+    """
+    _check_measure(measure)
+    check_choice(alternative, "alternative", ("greater", "less", "two-sided"))
+    _validated(X, Y)
+    obs = _value(measure, X, Y, "the observed rows")
+    null = permutation_null(measure, X, Y, n_permutations=n_permutations, seed=seed, progress=progress)
+    return PermutationResult(obs, _p_value(obs, null, alternative), null.size, int(seed), alternative, null)
+
+
+def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0,
+                 method: str = "percentile", progress=None) -> BootstrapResult:
+    r"""Bootstrap confidence interval over examples for any measure.
+
+    Draws ``n_boot`` samples of ``n`` row indices with replacement (the same rows of ``X`` and
+    ``Y``), evaluates the measure on each, and returns the ``level`` interval: ``"percentile"``
+    :math:`[q_{\alpha/2}, q_{1-\alpha/2}]` of the bootstrap values, or ``"basic"``
+    :math:`[2\hat\theta - q_{1-\alpha/2},\ 2\hat\theta - q_{\alpha/2}]`. Quantiles use linear
+    interpolation (NumPy's default).
+    """
+    _check_measure(measure)
+    check_choice(method, "method", ("percentile", "basic"))
+    B = check_int(n_boot, "n_boot", 2)
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ValueError(f"level={level!r} must be a number strictly between 0 and 1, e.g. 0.95.")
+    n = _validated(X, Y)
+    obs = _value(measure, X, Y, "the observed rows")
+    g = torch.Generator(device="cpu").manual_seed(int(seed))
+    samples = np.empty(B, dtype=np.float64)
+    for b in progress_bar(range(B), progress, desc="bootstrap"):
+        idx = torch.randint(0, n, (n,), generator=g)
+        samples[b] = _value(measure, _take(X, idx), _take(Y, idx), "a bootstrap sample")
+    alpha = 1.0 - level
+    qlo, qhi = np.quantile(samples, [alpha / 2, 1 - alpha / 2])
+    if method == "basic":
+        qlo, qhi = 2 * obs - qhi, 2 * obs - qlo
+    return BootstrapResult(obs, float(qlo), float(qhi), float(level), method, B, int(seed), samples)
+
+
+def calibrated_score(measure, X, Y, *, n_permutations: int = 200, seed: int = 0,
+                     alternative: str = "greater", progress=None) -> CalibratedScore:
+    r"""Observed value minus the permutation-null mean (Gröger et al. 2026).
+
+    .. math:: s_\mathrm{cal} = m(X, Y) - \frac1P\sum_{p=1}^P m(X, Y_{\pi_p})
+
+    The null mean is what the measure gives for *unrelated* rows of the same two
+    representations (it is far from 0 for biased CKA at high width / low ``n``); subtracting it
+    makes scores comparable across widths and depths. Also returned: the null's standard
+    deviation (ddof=1) and the permutation p-value.
+    """
+    res = permutation_test(measure, X, Y, n_permutations=n_permutations, seed=seed,
+                           alternative=alternative, progress=progress)
+    if res.null.size < 2:
+        raise ValueError("calibrated_score needs n_permutations >= 2 (it reports the null's standard deviation).")
+    mu = float(res.null.mean())
+    return CalibratedScore(res.statistic - mu, res.statistic, mu, float(res.null.std(ddof=1)), res.p_value,
+                           res.n_permutations, res.seed, res.null)

@@ -1,0 +1,137 @@
+"""Permutation test, bootstrap CI, calibrated score and the layer-pair matrix."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+
+import alignbook as ab
+from alignbook.scale import bootstrap_ci, calibrated_score, layer_matrix, permutation_null, permutation_test
+
+
+def _data(n=40, seed=0, related=True):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    noise = torch.randn(n, 2, generator=g, dtype=torch.float64)
+    Y = (X[:, :2] + 0.3 * noise) if related else noise
+    return X, Y
+
+
+def _corr0(X, Y):  # a cheap measure with a known null: the correlation of the first columns
+    return float(np.corrcoef(np.asarray(X)[:, 0], np.asarray(Y)[:, 0])[0, 1])
+
+
+def test_permutation_p_value_definition_bounds_and_seed():
+    X, Y = _data()
+    r = permutation_test(_corr0, X.numpy(), Y.numpy(), n_permutations=199, seed=3)
+    assert r.p_value == (1 + np.sum(r.null >= r.statistic)) / 200
+    assert r.p_value == 1 / 200  # strongly related: nothing in the null reaches it
+    again = permutation_test(_corr0, X.numpy(), Y.numpy(), n_permutations=199, seed=3)
+    assert np.array_equal(again.null, r.null)
+    other = permutation_null(_corr0, X.numpy(), Y.numpy(), n_permutations=199, seed=4)
+    assert not np.array_equal(other, r.null)
+    # a measure that ignores the pairing: every permutation ties, p = 1
+    assert permutation_test(lambda a, b: 0.5, X, Y, n_permutations=20).p_value == 1.0
+    less = permutation_test(_corr0, X.numpy(), Y.numpy(), n_permutations=199, seed=3, alternative="less")
+    assert less.p_value == (1 + np.sum(r.null <= r.statistic)) / 200
+    two = permutation_test(_corr0, X.numpy(), Y.numpy(), n_permutations=199, seed=3, alternative="two-sided")
+    assert two.p_value == min(1.0, 2 * min(r.p_value, less.p_value))
+
+
+def test_permutation_null_is_calibrated_under_independence():
+    # under H0 the p-value is (super-)uniform: across independent data sets about 10% fall below 0.1
+    ps = [permutation_test(_corr0, *(a.numpy() for a in _data(30, seed=s, related=False)),
+                           n_permutations=99, seed=s).p_value for s in range(60)]
+    assert 0.0 < np.mean(np.array(ps) <= 0.1) <= 0.25
+    assert 0.35 < np.mean(ps) < 0.65
+
+
+def test_calibrated_score_centres_the_null():
+    X, Y = _data(n=30, related=False, seed=1)
+    Xw = torch.cat([X, torch.randn(30, 40, dtype=torch.float64)], 1)  # wide: biased CKA is large under H0
+    c = calibrated_score(ab.cka, Xw, Y, n_permutations=50, seed=0)
+    assert c.null_mean > 0.1  # the raw score is inflated by width
+    assert abs(c.score) < 3 * c.null_std  # calibrated: near 0 under independence
+    assert c.score == pytest.approx(c.statistic - c.null.mean(), abs=1e-15)
+    Xr, Yr = _data(n=30, seed=1)
+    assert calibrated_score(ab.cka, Xr, Yr, n_permutations=30).score > 0.3
+
+
+def test_bootstrap_interval_properties():
+    X, Y = _data(n=50)
+    b = bootstrap_ci(_corr0, X.numpy(), Y.numpy(), n_boot=200, level=0.9, seed=0)
+    assert b.low <= b.statistic <= b.high
+    assert (b.samples >= b.low).mean() == pytest.approx(0.95, abs=0.02)
+    narrow = bootstrap_ci(_corr0, X.numpy(), Y.numpy(), n_boot=200, level=0.5, seed=0)
+    assert b.low <= narrow.low <= narrow.high <= b.high
+    basic = bootstrap_ci(_corr0, X.numpy(), Y.numpy(), n_boot=200, level=0.9, seed=0, method="basic")
+    assert basic.low == pytest.approx(2 * b.statistic - b.high) and basic.high == pytest.approx(2 * b.statistic - b.low)
+    tb = bootstrap_ci(ab.cka, X, Y, n_boot=20, seed=1)  # torch inputs and 0-d tensor results work
+    assert tb.low <= tb.high
+
+
+def test_errors():
+    X, Y = _data(n=10)
+    with pytest.raises(TypeError, match="callable"):
+        permutation_test("cka", X, Y)
+    with pytest.raises(ValueError, match="alternative"):
+        permutation_test(ab.cka, X, Y, alternative="bigger")
+    with pytest.raises(ValueError, match="level"):
+        bootstrap_ci(ab.cka, X, Y, level=95)
+    with pytest.raises(ValueError, match="rows"):
+        permutation_test(ab.cka, X, Y[:5])
+    with pytest.raises(ValueError, match="finite"):
+        permutation_test(lambda a, b: float("nan"), X, Y, n_permutations=3)
+    with pytest.raises(ValueError, match="n_permutations"):
+        permutation_test(ab.cka, X, Y, n_permutations=0)
+
+
+@pytest.mark.parametrize("est", ["biased", "unbiased"])
+def test_layer_matrix_equals_pairwise_measure(est):
+    g = torch.Generator().manual_seed(0)
+    n = 30
+    Xs = [torch.randn(n, d, generator=g, dtype=torch.float64) for d in (2, 50)]
+    Ys = [torch.tanh(Xs[0] @ torch.randn(2, d, generator=g, dtype=torch.float64)) for d in (3, 4, 60)]
+    for route in ("features", "samples"):
+        M = layer_matrix(Xs, Ys, estimator=est, route=route)
+        R = np.array([[float(ab.cka(x, y, "linear", est)) for y in Ys] for x in Xs])
+        assert np.abs(M - R).max() < 1e-12
+    for name, kernel in (("rbf_cka", "rbf"), ("distance_cka", "distance")):
+        M = layer_matrix(Xs, Ys, name, estimator=est)
+        R = np.array([[float(ab.cka(x, y, kernel, est)) for y in Ys] for x in Xs])
+        assert np.abs(M - R).max() < 1e-12
+    S = layer_matrix(Ys, estimator=est)
+    assert np.allclose(S, S.T, rtol=0, atol=0) and np.all(np.diag(S) == 1.0)
+    C = layer_matrix(Xs, Ys, functools.partial(ab.cka, estimator=est), progress=False)
+    assert np.abs(C - layer_matrix(Xs, Ys, estimator=est)).max() < 1e-12
+
+
+def test_layer_matrix_errors():
+    X = torch.randn(10, 3, dtype=torch.float64)
+    with pytest.raises(TypeError, match="list"):
+        layer_matrix(X, [X])
+    with pytest.raises(ValueError, match="rows"):
+        layer_matrix([X], [X[:5]])
+    with pytest.raises(ValueError, match="measure"):
+        layer_matrix([X], [X], "cka")
+    with pytest.raises(ValueError, match="max_bytes"):
+        layer_matrix([X], [X], "rbf_cka", max_bytes=10)
+
+
+def test_plots_draw_labelled_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from alignbook.plots.scale import layer_heatmap, null_histogram
+
+    ax = layer_heatmap(np.arange(6.0).reshape(2, 3), title="t")
+    assert ax.get_xlabel() and ax.get_ylabel() and len(ax.texts) == 6
+    X, Y = _data(n=20)
+    ax2 = null_histogram(permutation_test(_corr0, X.numpy(), Y.numpy(), n_permutations=20))
+    assert ax2.get_xlabel() == "measure value"
+    with pytest.raises(ValueError, match="2-D"):
+        layer_heatmap(np.arange(3.0))
+    with pytest.raises(TypeError):
+        null_histogram(0.5)
