@@ -105,6 +105,11 @@ _INT_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
 
 
 def _check_finite(t: torch.Tensor, name: str) -> None:
+    if t.numel() == 0:
+        return
+    lo, hi = torch.aminmax(t.detach())  # one pass, no temporary; NaN and inf propagate to these
+    if bool(torch.isfinite(lo)) and bool(torch.isfinite(hi)):
+        return
     finite = torch.isfinite(t)
     if not bool(finite.all()):
         bad = int((~finite).sum())
@@ -152,8 +157,14 @@ def pow2_rescale(t: torch.Tensor) -> torch.Tensor:
     (``|x| ~ 1e-80``) that would otherwise turn a well-defined value into inf, NaN or 0/0.
     Differentiable (the factor is a constant).
     """
-    m = t.detach().abs().max() if t.numel() else None
-    if m is None or not bool(m > 0):
+    if not t.numel():
+        return t
+    lo, hi = torch.aminmax(t.detach())
+    m = torch.maximum(lo.abs(), hi.abs())
+    if not bool(m > 0):
+        return t
+    e = int(torch.frexp(m).exponent)
+    if -100 <= e <= 100:  # fourth powers times n^2 d^2 stay far inside float64: nothing to do
         return t
     return t * torch.ldexp(torch.ones((), dtype=t.dtype, device=t.device), -torch.frexp(m).exponent)
 

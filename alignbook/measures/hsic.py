@@ -31,6 +31,7 @@ from __future__ import annotations
 import torch
 
 from .._validate import as_pair, check_choice, finish
+from ._linalg import cross_fro2, gram_fro2
 from .kernels import _center, _gram, sq_distances
 
 __all__ = [
@@ -108,7 +109,7 @@ def _prepare(X, Y, kernel, route, bandwidth, sigma, median, names=("X", "Y"), ce
 def _hsic_biased(a: _Rep, b: _Rep, route: str) -> torch.Tensor:
     if route == "features":
         n = a.feats.shape[0]
-        return _fro2(a.feats.T @ b.feats) / (n - 1) ** 2
+        return cross_fro2(a.feats, b.feats) / (n - 1) ** 2
     K, L = a.gram(), b.gram()
     n = K.shape[0]
     if a.feats is not None and b.feats is not None:  # Grams of centred features are centred
@@ -122,7 +123,7 @@ def _hsic_unbiased(a: _Rep, b: _Rep, route: str, with_scale: bool = False):
         n = X.shape[0]
         r, s = (X * X).sum(dim=1), (Y * Y).sum(dim=1)
         ax, by = X.sum(dim=0), Y.sum(dim=0)
-        tr = _fro2(X.T @ Y) - (r * s).sum()
+        tr = cross_fro2(X, Y) - (r * s).sum()
         sk = (ax * ax).sum() - r.sum()
         sl = (by * by).sum() - s.sum()
         k1 = X @ ax - r
@@ -264,7 +265,7 @@ def kernel_alignment(X, Y, kernel="linear", centered=False, *, bandwidth=1.0, si
         return finish(_normalised(X, Y, kernel, "biased", route, bandwidth, sigma, median, "CKA"), ctx)
     a, b, route = _prepare(X, Y, kernel, route, bandwidth, sigma, median, centre=False)
     if route == "features":
-        kxy, kxx, kyy = (_fro2(a.feats.T @ b.feats), _fro2(a.feats.T @ a.feats), _fro2(b.feats.T @ b.feats))
+        kxy, kxx, kyy = cross_fro2(a.feats, b.feats), gram_fro2(a.feats), gram_fro2(b.feats)
     else:
         K, L = a.gram(), b.gram()
         kxy, kxx, kyy = (K * L).sum(), _fro2(K), _fro2(L)
