@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.alignbook-installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export OMP_WAIT_POLICY ?= PASSIVE   # idle torch threads do not spin (2-core machines)
 
-.PHONY: help setup book book-strict test test-fast verify notebooks bench clean distclean
+.PHONY: help setup book book-strict test test-fast verify notebooks bench bench-quick clean distclean
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -40,10 +40,13 @@ verify: $(STAMP) ## run every registered theorem check and print the table (SCAL
 notebooks: $(STAMP)  ## regenerate the Colab copies chapters/*.ipynb from chapters/*.md (stable cell ids)
 	$(VENV)/bin/jupytext --update --to ipynb chapters/*.md
 
-bench: $(STAMP)  ## benchmarks against peers and the matmul floor (not part of the tests)
+bench: $(STAMP)  ## benchmarks against peers and the matmul floor (tens of minutes; not part of the tests)
 	$(PY) -m pip install -q -c constraints.txt -e '.[bench]'
-	@if [ -f benchmarks/requirements.txt ]; then $(PY) -m pip install -q -c constraints.txt -r benchmarks/requirements.txt; fi
 	$(PY) benchmarks/run.py
+
+bench-quick: $(STAMP)  ## a small smoke run of the benchmark harness
+	$(PY) -m pip install -q -c constraints.txt -e '.[bench]'
+	$(PY) benchmarks/run.py --quick
 
 clean:           ## remove the built book (keeps .venv)
 	rm -rf _build
