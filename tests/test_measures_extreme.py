@@ -60,3 +60,14 @@ def test_fixed_sigma_rbf_is_not_rescaled():
     a = ab.cka(X, Y, kernel="rbf", sigma=2.0)
     b = ab.cka(2 * X, Y, kernel="rbf", sigma=2.0)
     assert not np.isclose(a, b)  # a fixed bandwidth is not scale invariant, and we do not pretend it is
+
+
+@pytest.mark.parametrize("name", ["cka_chunked", "distance_correlation_chunked", "rsa_chunked", "mutual_knn_chunked"])
+@pytest.mark.parametrize("scale", [1e-150, 1e150])
+def test_chunked_routes_survive_extreme_scales(name, scale):
+    from alignbook import scale as sc
+
+    X, Y = _data()
+    fn = getattr(sc, name)
+    kw = {"k": 5} if name == "mutual_knn_chunked" else {}
+    assert np.isclose(fn(scale * X, Y, block=7, **kw), fn(X, Y, block=7, **kw), rtol=1e-9, atol=1e-12)

@@ -88,3 +88,9 @@ def test_every_statement_has_one_id(path):
         assert cid in runs, f"{path.name} never shows the result of its check {cid} (run({cid!r}))"
     for cid in errata:
         assert REGISTRY[cid].kind == "erratum", cid
+
+
+def test_geq_is_the_mirror_of_leq():
+    c = Comparisons().geq("a >= b", [3.0, 1.0], [2.0, 2.0]).geq("ok", 2.0, 1.0)
+    assert not c.rows[0].passed and c.rows[0].lhs == 1.0 and c.rows[0].relation == ">="
+    assert c.rows[1].passed and c.rows[1].margin == pytest.approx(1.0)

@@ -293,6 +293,11 @@ def distance_correlation(X, Y, estimator="biased", *, squared=False, dtype=None)
     X, Y, ctx = as_pair(X, Y, dtype=dtype, rescale=True)
     _check_estimator(estimator, X.shape[0])
     r2 = _normalised(X, Y, "distance", estimator, "samples", 1.0, None, "all", "distance correlation")
+    return dcor_from_squared(r2, estimator, squared, ctx)
+
+
+def dcor_from_squared(r2, estimator, squared, ctx):
+    """Finish a distance correlation from its square (shared with the chunked route)."""
     if squared:
         return finish(r2, ctx)
     if not bool(r2 >= 0):

@@ -35,6 +35,8 @@ import torch
 
 from .._validate import as_matrix, as_pair, check_choice, check_int, check_positive, finish
 from ..device import REDUCTION_DTYPE
+from ..measures.hsic import _scale_free, dcor_from_squared
+from ..measures.knn import _prep as _knn_prep
 from ._progress import progress_bar
 
 __all__ = [
@@ -358,7 +360,7 @@ def cka_chunked(X, Y, kernel="rbf", estimator="biased", *, bandwidth=1.0, sigma=
     Gram matrices are held at a time (default: as many as fit in ``max_bytes``).
     ``progress``: a tqdm bar over the blocks (None = shown only when it runs for more than 2 s).
     """
-    X, Y, ctx = as_pair(X, Y)
+    X, Y, ctx = as_pair(X, Y, rescale=_scale_free(kernel, sigma))
     return finish(_cka_value(X.detach(), Y.detach(), kernel, estimator, bandwidth, sigma, median,
                              block, max_bytes, progress), ctx)
 
@@ -370,17 +372,10 @@ def distance_correlation_chunked(X, Y, estimator="biased", *, squared=False, blo
     dCor² is CKA with the distance kernel (Sejdinovic et al. 2013); returns dCor unless
     ``squared=True``. Memory :math:`O(n\cdot\mathrm{block})`, time :math:`O(n^2 d)`.
     """
-    X, Y, ctx = as_pair(X, Y)
+    X, Y, ctx = as_pair(X, Y, rescale=True)
     r2 = _cka_value(X.detach(), Y.detach(), "distance", estimator, 1.0, None, "all", block, max_bytes,
                     progress, what="distance correlation")
-    if squared:
-        return finish(r2, ctx)
-    if not bool(r2 >= 0):
-        raise ValueError(
-            f"the {estimator} squared distance correlation is {float(r2):.3g} < 0, so its square root "
-            "is undefined; pass squared=True to get the (legitimately negative) value."
-        )
-    return finish(torch.sqrt(r2), ctx)
+    return dcor_from_squared(r2, estimator, squared, ctx)
 
 
 # ----------------------------------------------------------------------------- RSA
@@ -417,7 +412,7 @@ def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_byt
     block), which keeps the one-pass sums well conditioned. ``compare="spearman"`` is refused:
     it needs the global ranks of all :math:`n(n-1)/2` entries (use ``alignbook.rsa``).
     """
-    X, Y, ctx = as_pair(X, Y, min_n=3)
+    X, Y, ctx = as_pair(X, Y, min_n=3, rescale=True)
     X, Y = X.detach(), Y.detach()
     check_choice(rdm, "rdm", ("euclidean", "sqeuclidean", "correlation", "cosine"))
     check_choice(compare, "compare", ("pearson", "spearman"))
@@ -485,25 +480,14 @@ def mutual_knn_chunked(X, Y, k=10, metric="cosine", *, block=None, max_bytes=_DE
     ``topk`` instead of a full sort of each row, and both spaces handled in the same pass so the
     ``(n, k)`` index arrays are never stored.
     """
-    X, Y, ctx = as_pair(X, Y, dtype=dtype, min_n=2)
+    X, Y, ctx = as_pair(X, Y, dtype=dtype, min_n=2, rescale=True)
     X, Y = X.detach(), Y.detach()
     n = X.shape[0]
     k = check_int(k, "k", 1, n - 1, " (the number of other samples, n - 1)")
     check_choice(metric, "metric", ("cosine", "euclidean"))
     b = _block_rows(n, block, max_bytes, 4)
 
-    def prep(M, name):
-        if metric == "cosine":
-            nrm = torch.linalg.vector_norm(M, dim=1, keepdim=True)
-            if not bool((nrm > 0).all()):
-                raise ValueError(
-                    f"{int((nrm == 0).sum())} row(s) of {name} are zero, so their cosine similarity is "
-                    "undefined; use metric='euclidean' or drop them."
-                )
-            return M / nrm
-        return M - M.mean(dim=0, keepdim=True)
-
-    Zx, Zy = prep(X, "X"), prep(Y, "Y")
+    Zx, Zy = _knn_prep(X, metric, "X"), _knn_prep(Y, metric, "Y")
     sqx, sqy = (Zx * Zx).sum(1), (Zy * Zy).sum(1)
     shared = 0
     for start in _blocks(n, b, progress, "mutual kNN"):

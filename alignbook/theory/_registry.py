@@ -166,24 +166,20 @@ class Comparisons:
 
     def leq(self, label: str, lhs, rhs, slack: float = 1e-12, draws: int = 1) -> "Comparisons":
         """Inequality ``lhs <= rhs`` (elementwise if arrays; the worst entry counts)."""
-        l_arr = np.asarray(_tonp(lhs), dtype=np.float64).reshape(-1)
-        r_arr = np.asarray(_tonp(rhs), dtype=np.float64).reshape(-1)
-        l_arr, r_arr = np.broadcast_arrays(l_arr, r_arr)
-        m = r_arr - l_arr + slack
-        i = int(np.argmin(m))
-        margin = float(m[i]) if np.all(np.isfinite(m)) else -math.inf
-        self.rows.append(Row(label, "<=", float(l_arr[i]), float(r_arr[i]), margin, max(draws, l_arr.size)))
-        return self
+        return self._inequality(label, "<=", lhs, rhs, slack, draws, sign=1.0)
 
     def geq(self, label: str, lhs, rhs, slack: float = 1e-12, draws: int = 1) -> "Comparisons":
-        """Inequality ``lhs >= rhs``; recorded as ``rhs <= lhs``."""
+        """Inequality ``lhs >= rhs`` (elementwise if arrays; the worst entry counts)."""
+        return self._inequality(label, ">=", lhs, rhs, slack, draws, sign=-1.0)
+
+    def _inequality(self, label, relation, lhs, rhs, slack, draws, sign):
         l_arr = np.asarray(_tonp(lhs), dtype=np.float64).reshape(-1)
         r_arr = np.asarray(_tonp(rhs), dtype=np.float64).reshape(-1)
         l_arr, r_arr = np.broadcast_arrays(l_arr, r_arr)
-        m = l_arr - r_arr + slack
+        m = sign * (r_arr - l_arr) + slack  # positive where the inequality holds
         i = int(np.argmin(m))
         margin = float(m[i]) if np.all(np.isfinite(m)) else -math.inf
-        self.rows.append(Row(label, ">=", float(l_arr[i]), float(r_arr[i]), margin, max(draws, l_arr.size)))
+        self.rows.append(Row(label, relation, float(l_arr[i]), float(r_arr[i]), margin, max(draws, l_arr.size)))
         return self
 
     def differ(self, label: str, a, b, tol: float = 1e-6, draws: int = 1) -> "Comparisons":
