@@ -135,3 +135,24 @@ def test_plots_draw_labelled_axes():
         layer_heatmap(np.arange(3.0))
     with pytest.raises(TypeError):
         null_histogram(0.5)
+
+
+def test_bootstrap_warns_when_duplicates_inflate_a_dependence_measure():
+    """Independent data: bootstrap samples repeat rows, which inflates CKA above its estimate."""
+    import warnings
+
+    import numpy as np
+
+    import alignbook as ab
+    from alignbook.scale import bootstrap_ci
+
+    g = np.random.default_rng(0)
+    X, Y = g.normal(size=(300, 30)), g.normal(size=(300, 20))
+    with pytest.warns(UserWarning, match="repeats rows"):
+        res = bootstrap_ci(ab.cka, X, Y, n_boot=40, seed=0, progress=False)
+    assert res.low > res.statistic  # the documented failure, shown
+    Z = X[:, :20] + 0.1 * g.normal(size=(300, 20))  # strong relation: the interval covers the estimate
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = bootstrap_ci(ab.cka, X, Z, n_boot=40, seed=0, progress=False)
+    assert res.low <= res.statistic <= res.high

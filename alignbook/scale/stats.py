@@ -20,6 +20,7 @@ reproducible and global RNG state is untouched.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,6 +161,13 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
     :math:`[q_{\alpha/2}, q_{1-\alpha/2}]` of the bootstrap values, or ``"basic"``
     :math:`[2\hat\theta - q_{1-\alpha/2},\ 2\hat\theta - q_{\alpha/2}]`. Quantiles use linear
     interpolation (NumPy's default).
+
+    .. warning:: Resampling with replacement repeats rows, and a repeated row is a perfectly
+       matched pair in *both* representations, so kernel dependence measures (CKA, HSIC, KA,
+       dCor, RSA, mutual kNN) are inflated on bootstrap samples: the bootstrap distribution is
+       shifted upward, most visibly when the dependence is weak. When the interval does not even
+       contain the observed value, a ``UserWarning`` says so. To ask whether there is any relation,
+       use :func:`permutation_test` or :func:`calibrated_score` instead.
     """
     _check_measure(measure)
     check_choice(method, "method", ("percentile", "basic"))
@@ -177,6 +185,13 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
     qlo, qhi = np.quantile(samples, [alpha / 2, 1 - alpha / 2])
     if method == "basic":
         qlo, qhi = 2 * obs - qhi, 2 * obs - qlo
+    if not qlo <= obs <= qhi:
+        warnings.warn(
+            f"the {level:.0%} bootstrap interval [{qlo:.4g}, {qhi:.4g}] does not contain the observed "
+            f"value {obs:.4g}: resampling with replacement repeats rows, which inflates dependence "
+            "measures such as CKA/HSIC. Use permutation_test or calibrated_score to test for a relation.",
+            UserWarning, stacklevel=2,
+        )
     return BootstrapResult(obs, float(qlo), float(qhi), float(level), method, B, int(seed), samples)
 
 
