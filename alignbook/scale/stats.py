@@ -10,9 +10,10 @@ reproducible and global RNG state is untouched.
   simulated by permuting the rows of ``Y``. With ``P`` permutations and ``c`` null values at
   least as extreme as the observed one, the p-value is :math:`(1 + c)/(1 + P)` (Phipson & Smyth
   2010): never 0, and a valid test at every level.
-* :func:`bootstrap_ci`: resample the *examples* (row pairs) with replacement and take the
-  percentile (or basic) interval of the re-computed measure. Resampling duplicates rows, which is
-  fine for most measures but means kNN-type measures see exact ties.
+* :func:`bootstrap_ci`: resample the *examples* (row pairs) and take an interval from the
+  re-computed measure. The default draws half of the rows without replacement (half-sampling),
+  because the classical bootstrap repeats rows, and a repeated row inflates every dependence
+  measure; the percentile and basic bootstrap are available with a warning when that shows.
 * :func:`calibrated_score`: observed value minus the mean of the permutation null (as in Gröger
   et al. 2026), so that 0 means "what unrelated representations of these shapes give"; the
   null's standard deviation and the p-value come with it.
@@ -54,7 +55,10 @@ class PermutationResult:
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Outcome of :func:`bootstrap_ci`: the estimate on all rows and the interval ``[low, high]``."""
+    """Outcome of :func:`bootstrap_ci`: the estimate on all rows and the interval ``[low, high]``.
+
+    ``samples`` holds the measure on each resample of ``resample_size`` rows.
+    """
 
     statistic: float
     low: float
@@ -63,6 +67,7 @@ class BootstrapResult:
     method: str
     n_boot: int
     seed: int
+    resample_size: int
     samples: np.ndarray = field(repr=False)
 
 
@@ -153,46 +158,75 @@ def permutation_test(measure, X, Y, *, n_permutations: int = 1000, seed: int = 0
 
 
 def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0,
-                 method: str = "percentile", progress=None) -> BootstrapResult:
-    r"""Bootstrap confidence interval over examples for any measure.
+                 method: str = "subsample", subsample_size=None, progress=None) -> BootstrapResult:
+    r"""Confidence interval over examples for any measure, by resampling the row pairs.
 
-    Draws ``n_boot`` samples of ``n`` row indices with replacement (the same rows of ``X`` and
-    ``Y``), evaluates the measure on each, and returns the ``level`` interval: ``"percentile"``
-    :math:`[q_{\alpha/2}, q_{1-\alpha/2}]` of the bootstrap values, or ``"basic"``
-    :math:`[2\hat\theta - q_{1-\alpha/2},\ 2\hat\theta - q_{\alpha/2}]`. Quantiles use linear
-    interpolation (NumPy's default).
+    ``n_boot`` resamples of the rows (the same rows of ``X`` and ``Y``) are drawn with ``seed``,
+    the measure is evaluated on each, and the ``level`` interval comes from the quantiles
+    :math:`q_p` of those values (linear interpolation, NumPy's default). ``method`` says how the
+    rows are drawn and how the interval is formed:
 
-    .. warning:: Resampling with replacement repeats rows, and a repeated row is a perfectly
-       matched pair in *both* representations, so kernel dependence measures (CKA, HSIC, KA,
-       dCor, RSA, mutual kNN) are inflated on bootstrap samples: the bootstrap distribution is
-       shifted upward, most visibly when the dependence is weak. When the interval does not even
-       contain the observed value, a ``UserWarning`` says so. To ask whether there is any relation,
-       use :func:`permutation_test` or :func:`calibrated_score` instead.
+    ``"subsample"`` (default): half-sampling, i.e. ``m = subsample_size`` rows (default
+        :math:`\lfloor n/2\rfloor`) drawn *without* replacement (Wu 1990; Politis, Romano & Wolf
+        1999). No row is repeated, so no spurious perfectly matched pairs are created. The
+        deviations :math:`\theta^*_m-\hat\theta` are rescaled by
+        :math:`c=\sqrt{m/(n-m)}` (the finite-population factor that makes their spread match
+        that of :math:`\hat\theta` at ``n`` rows; :math:`c=1` for half-samples) and the interval is
+        :math:`[\hat\theta - c\,(q_{1-\alpha/2}-\hat\theta),\ \hat\theta - c\,(q_{\alpha/2}-\hat\theta)]`.
+        For a statistic with bias :math:`b/n` (biased CKA/HSIC) the half-samples carry bias
+        :math:`2b/n`, so this interval is also bias-corrected to first order, like the jackknife.
+    ``"percentile"``: the classical bootstrap, ``n`` rows *with* replacement, interval
+        :math:`[q_{\alpha/2}, q_{1-\alpha/2}]`.
+    ``"basic"``: the same resamples, interval
+        :math:`[2\hat\theta - q_{1-\alpha/2},\ 2\hat\theta - q_{\alpha/2}]`.
+
+    .. warning:: Resampling *with* replacement (``"percentile"``, ``"basic"``) repeats rows, and a
+       repeated row is a perfectly matched pair in *both* representations, so kernel dependence
+       measures (CKA, HSIC, KA, dCor, RSA, mutual kNN) are inflated on such samples: the
+       distribution is shifted upward, most visibly when the dependence is weak, and the interval
+       under-covers. When it does not even contain the observed value, a ``UserWarning`` says so.
+       ``"subsample"`` has no repeated rows. To ask whether there is any relation at all, use
+       :func:`permutation_test` or :func:`calibrated_score`.
     """
     _check_measure(measure)
-    check_choice(method, "method", ("percentile", "basic"))
+    check_choice(method, "method", ("subsample", "percentile", "basic"))
     B = check_int(n_boot, "n_boot", 2)
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
         raise ValueError(f"level={level!r} must be a number strictly between 0 and 1, e.g. 0.95.")
     n = _validated(X, Y)
+    if method == "subsample":
+        if n < 4:
+            raise ValueError(f"method='subsample' needs n >= 4 paired rows (it draws half of them); got n={n}.")
+        m = n // 2 if subsample_size is None else check_int(
+            subsample_size, "subsample_size", 2, n - 1, " (rows per subsample, fewer than n)")
+    elif subsample_size is not None:
+        raise ValueError(f"subsample_size is only used by method='subsample', not method={method!r}.")
     obs = _value(measure, X, Y, "the observed rows")
     g = torch.Generator(device="cpu").manual_seed(int(seed))
     samples = np.empty(B, dtype=np.float64)
     for b in progress_bar(range(B), progress, desc="bootstrap"):
-        idx = torch.randint(0, n, (n,), generator=g)
-        samples[b] = _value(measure, _take(X, idx), _take(Y, idx), "a bootstrap sample")
+        if method == "subsample":
+            idx = torch.randperm(n, generator=g)[:m]
+        else:
+            idx = torch.randint(0, n, (n,), generator=g)
+        samples[b] = _value(measure, _take(X, idx), _take(Y, idx), "a resample of the rows")
     alpha = 1.0 - level
     qlo, qhi = np.quantile(samples, [alpha / 2, 1 - alpha / 2])
+    if method == "subsample":
+        c = math.sqrt(m / (n - m))
+        return BootstrapResult(obs, float(obs - c * (qhi - obs)), float(obs - c * (qlo - obs)), float(level),
+                               method, B, int(seed), m, samples)
     if method == "basic":
         qlo, qhi = 2 * obs - qhi, 2 * obs - qlo
     if not qlo <= obs <= qhi:
         warnings.warn(
             f"the {level:.0%} bootstrap interval [{qlo:.4g}, {qhi:.4g}] does not contain the observed "
             f"value {obs:.4g}: resampling with replacement repeats rows, which inflates dependence "
-            "measures such as CKA/HSIC. Use permutation_test or calibrated_score to test for a relation.",
+            "measures such as CKA/HSIC. Use method='subsample' (no repeated rows), or permutation_test "
+            "/ calibrated_score to test for a relation.",
             UserWarning, stacklevel=2,
         )
-    return BootstrapResult(obs, float(qlo), float(qhi), float(level), method, B, int(seed), samples)
+    return BootstrapResult(obs, float(qlo), float(qhi), float(level), method, B, int(seed), n, samples)
 
 
 def calibrated_score(measure, X, Y, *, n_permutations: int = 200, seed: int = 0,
