@@ -8,7 +8,8 @@ conventions, same validation) to rounding, but only ever holds ``block`` rows of
 * :func:`cka_chunked` / :func:`hsic_chunked`: RBF and distance kernels (and linear, for
   completeness), biased and unbiased estimators. One pass over row blocks accumulates
   :math:`\sum K\circ L`, :math:`\sum K\circ K`, :math:`\sum L\circ L`, the row sums and the
-  diagonals, from which both estimators follow:
+  diagonals, from which both estimators follow (only blocks on or above the diagonal are formed;
+  symmetry supplies the rest, so a pass costs half the products of a full one):
   :math:`\operatorname{tr}(KHLH) = \sum K\circ L - \tfrac2n\,k^\top l + \tfrac{(\mathbf 1^\top k)(\mathbf 1^\top l)}{n^2}`
   with :math:`k = K\mathbf 1, l = L\mathbf 1`, and Song et al.'s terms with the diagonals removed.
 * The RBF bandwidth is the **exact** median of the :math:`n^2` squared distances (diagonal
@@ -51,11 +52,14 @@ __all__ = [
 _DEFAULT_BYTES = 512 * 2**20
 
 
-def _block_rows(n: int, block, max_bytes, n_mats: int) -> int:
+_STRIPE_ROWS = 512  # measured on a 2-core CPU: taller stripes spill the caches in the elementwise work
+
+
+def _block_rows(n: int, block, max_bytes, n_mats: int, cap=_STRIPE_ROWS) -> int:
     if block is not None:
         return check_int(block, "block", 1)
     max_bytes = check_positive(max_bytes, "max_bytes")
-    return int(max(1, min(n, max_bytes // (8 * n * n_mats))))
+    return int(max(1, min(n, cap or n, max_bytes // (8 * n * n_mats))))
 
 
 def _blocks(n: int, block: int, progress, desc: str):
@@ -65,39 +69,61 @@ def _blocks(n: int, block: int, progress, desc: str):
 
 # ----------------------------------------------------------------------------- distances
 class _SqDist:
-    """Row blocks of the squared-distance matrix of one input, as the measures compute it."""
+    """Blocks of the squared-distance matrix of one input, as the measures compute it.
+
+    ``block(start, stop, c0, c1)`` is rows ``start:stop`` and columns ``c0:c1`` (default: all);
+    the chunked routes ask only for columns ``>= start`` and use the symmetry for the rest.
+    """
 
     def __init__(self, X: torch.Tensor):
         self.Xc = X - X.mean(dim=0, keepdim=True)
         self.r = (self.Xc * self.Xc).sum(dim=1)
         self.n = X.shape[0]
 
-    def block(self, start: int, stop: int) -> torch.Tensor:
-        D2 = self.r[start:stop, None] + self.r[None, :] - 2.0 * (self.Xc[start:stop] @ self.Xc.T)
-        rows = torch.arange(stop - start, device=D2.device)
-        D2[rows, rows + start] = 0.0
+    def _diag(self, start, stop, c0, c1, device):
+        """Local (row, column) indices of the entries i == j inside the block."""
+        lo, hi = max(start, c0), min(stop, c1)
+        if lo >= hi:
+            return None
+        i = torch.arange(lo, hi, device=device)
+        return i - start, i - c0
+
+    def block(self, start: int, stop: int, c0: int = 0, c1=None) -> torch.Tensor:
+        c1 = self.n if c1 is None else c1
+        D2 = self.r[start:stop, None] + self.r[None, c0:c1] - 2.0 * (self.Xc[start:stop] @ self.Xc[c0:c1].T)
+        d = self._diag(start, stop, c0, c1, D2.device)
+        if d is not None:
+            D2[d] = 0.0
         return D2
 
-    def block_exactish(self, start: int, stop: int) -> torch.Tensor:
+    def block_exactish(self, start: int, stop: int, c0: int = 0, c1=None) -> torch.Tensor:
         """Squared distances with near-duplicate pairs recomputed from differences (>= 0)."""
-        D2 = self.block(start, stop)
-        bad = D2 < 1e-4 * (self.r[start:stop, None] + self.r[None, :])
-        rows = torch.arange(stop - start, device=D2.device)
-        bad[rows, rows + start] = False
+        c1 = self.n if c1 is None else c1
+        D2 = self.block(start, stop, c0, c1)
+        bad = D2 < 1e-4 * (self.r[start:stop, None] + self.r[None, c0:c1])
+        d = self._diag(start, stop, c0, c1, D2.device)
+        if d is not None:
+            bad[d] = False
         if bool(bad.any()):
             ii, jj = bad.nonzero(as_tuple=True)
             for s in range(0, ii.numel(), 65536):
                 i, j = ii[s:s + 65536], jj[s:s + 65536]
-                diff = self.Xc[i + start] - self.Xc[j]
+                diff = self.Xc[i + start] - self.Xc[j + c0]
                 D2[i, j] = (diff * diff).sum(dim=1)
         return D2
+
+    def upper(self, start: int, stop: int, exact: bool = False):
+        """Rows ``start:stop`` against columns ``>= start``, as the square diagonal block and the rest."""
+        get = self.block_exactish if exact else self.block
+        return get(start, stop, start, stop), (get(start, stop, stop, self.n) if stop < self.n else None)
 
 
 def _kth_values(blocks, ranks, total: int, lo: float, hi: float, cap: int, device):
     """Exact values of the given 1-based ``ranks`` among all entries produced by ``blocks()``.
 
-    ``blocks`` is a zero-argument callable returning an iterator over 1-D/2-D tensors (the same
-    values on every call). ``[lo, hi]`` is a first guess of a bracket.
+    ``blocks`` is a zero-argument callable returning an iterator over tensors or ``(tensor,
+    multiplicity)`` pairs (the same values on every call; a multiplicity of 2 stands for the two
+    symmetric copies of an off-diagonal block). ``[lo, hi]`` is a first guess of a bracket.
     """
     ranks = sorted(ranks)
     bins = 4096
@@ -111,24 +137,25 @@ def _kth_values(blocks, ranks, total: int, lo: float, hi: float, cap: int, devic
         hist = torch.zeros(bins, dtype=torch.long, device=device)
         finite_bracket = math.isfinite(lo) and math.isfinite(hi) and hi > lo
         edges = torch.linspace(lo, hi, bins + 1, dtype=REDUCTION_DTYPE, device=device) if finite_bracket else None
-        for v in blocks():
+        for item in blocks():
+            v, w = item if isinstance(item, tuple) else (item, 1)
             v = v.reshape(-1)
             if v.numel() == 0:
                 continue
             vmin, vmax = min(vmin, float(v.min())), max(vmax, float(v.max()))
-            below += int((v < lo).sum())
+            below += w * int((v < lo).sum())
             sel = v[(v >= lo) & (v <= hi)]
             if sel.numel():
-                inside += sel.numel()
+                inside += w * sel.numel()
                 in_min, in_max = min(in_min, float(sel.min())), max(in_max, float(sel.max()))
                 if collecting:
                     if inside <= cap:
-                        kept.append(sel.clone())
+                        kept.append(sel.repeat(w) if w > 1 else sel.clone())
                     else:
                         collecting, kept = False, []
                 if edges is not None:
                     idx = torch.bucketize(sel, edges[1:-1], right=True)
-                    hist += torch.bincount(idx, minlength=bins)
+                    hist += w * torch.bincount(idx, minlength=bins)
         if vmin == math.inf:  # pragma: no cover - blocks produced nothing
             raise ValueError("no values to take a median of.")
         r_lo, r_hi = ranks[0], ranks[-1]
@@ -186,20 +213,23 @@ def _median_sq(Xt: torch.Tensor, include_diagonal: bool, block, max_bytes, seed,
     total = n * n if include_diagonal else n * (n - 1) // 2
 
     def blocks():
+        # stripes of the upper triangle: the square diagonal block holds both copies of its pairs
+        # (and the zero diagonal), the rest of the stripe stands for itself and its mirror image
         for start in _blocks(n, b, progress, "median distance"):
             stop = min(start + b, n)
-            D2 = sd.block(start, stop)
+            diag, rest = sd.upper(start, stop)
             if include_diagonal:
-                yield D2
+                yield diag
             else:
-                cols = torch.arange(n, device=D2.device)
-                rows = torch.arange(start, stop, device=D2.device)
-                yield D2[cols[None, :] > rows[:, None]]
+                iu = torch.triu_indices(stop - start, stop - start, 1, device=diag.device)
+                yield diag[iu[0], iu[1]]
+            if rest is not None:
+                yield (rest, 2 if include_diagonal else 1)
 
     ranks = [(total + 1) // 2] if total % 2 else [total // 2, total // 2 + 1]
     # first bracket from a random sample of pairs
     g = torch.Generator(device="cpu").manual_seed(int(seed))
-    m = min(200_000, total)
+    m = min(50_000, total)  # gathering sampled pairs is memory-bound: keep it well below one pass
     i = torch.randint(0, n, (m,), generator=g).to(Xt.device)
     j = torch.randint(0, n, (m,), generator=g).to(Xt.device)
     if not include_diagonal:
@@ -212,13 +242,13 @@ def _median_sq(Xt: torch.Tensor, include_diagonal: bool, block, max_bytes, seed,
             parts.append((diff * diff).sum(1))
         samp = torch.sort(torch.cat(parts)).values
         k = samp.numel()
-        half = 4.0 * math.sqrt(k) / 2 + 2  # ~8 standard deviations of the sample median's rank
+        half = 6.0 * math.sqrt(k) / 2 + 2  # 6 standard deviations of the sample median's rank
         lo = float(samp[max(0, int(k / 2 - half))])
         hi = float(samp[min(k - 1, int(k / 2 + half))])
         lo, hi = lo * (1 - 1e-6), hi * (1 + 1e-6)
     else:
         lo, hi = -math.inf, math.inf
-    cap = max(4 * n, 1_000_000)
+    cap = max(4 * n, 1_000_000, int(max_bytes) // 32)  # values kept from one pass (a quarter of the budget)
     vals = _kth_values(blocks, ranks, total, lo, hi, cap, Xt.device)
     return sum(vals) / len(vals)
 
@@ -249,13 +279,14 @@ class _KernelBlocks:
                 s = check_positive(sigma, "sigma")
             self.two_s2 = 2.0 * s * s
 
-    def block(self, start, stop):
+    def block(self, start, stop, c0=0, c1=None):
+        c1 = self.X.shape[0] if c1 is None else c1
         if self.kind == "linear":
-            return self.X[start:stop] @ self.X.T
+            return self.X[start:stop] @ self.X[c0:c1].T
         if self.kind == "rbf":
-            return torch.exp(-self.sd.block(start, stop) / self.two_s2)
+            return torch.exp(-self.sd.block(start, stop, c0, c1) / self.two_s2)
         # distance kernel up to f_i + f_j terms (which both estimators remove): -D/2
-        return -0.5 * torch.sqrt(self.sd.block_exactish(start, stop))
+        return -0.5 * torch.sqrt(self.sd.block_exactish(start, stop, c0, c1))
 
     def diag(self):
         n = self.X.shape[0]
@@ -267,18 +298,29 @@ class _KernelBlocks:
 
 
 def _sums(kx: _KernelBlocks, ky: _KernelBlocks, n, block, progress):
-    """One pass: sum K.L, K.K, L.L and the row sums of K and L."""
+    """One pass over the upper triangle: sum K.L, K.K, L.L and the row sums of K and L.
+
+    Row stripe ``start:stop`` is formed against columns ``>= start`` only: the square diagonal
+    block counts once, the rest twice (the Grams are symmetric), and the rest's column sums are
+    the row sums of the later rows. Half the products of a full pass.
+    """
     f = dict(dtype=REDUCTION_DTYPE, device=kx.X.device)
     rk, rl = torch.zeros(n, **f), torch.zeros(n, **f)
     kl = kk = ll = torch.zeros((), **f)
     for start in _blocks(n, block, progress, "pairwise blocks"):
         stop = min(start + block, n)
-        K, L = kx.block(start, stop), ky.block(start, stop)
-        kl = kl + (K * L).sum()
-        kk = kk + (K * K).sum()
-        ll = ll + (L * L).sum()
-        rk[start:stop] = K.sum(1)
-        rl[start:stop] = L.sum(1)
+        for c0, c1, w in ((start, stop, 1.0), (stop, n, 2.0)):
+            if c0 >= c1:
+                continue
+            K, L = kx.block(start, stop, c0, c1), ky.block(start, stop, c0, c1)
+            kl = kl + w * (K * L).sum()
+            kk = kk + w * (K * K).sum()
+            ll = ll + w * (L * L).sum()
+            rk[start:stop] += K.sum(1)
+            rl[start:stop] += L.sum(1)
+            if w == 2.0:
+                rk[c0:c1] += K.sum(0)
+                rl[c0:c1] += L.sum(0)
     return kl, kk, ll, rk, rl
 
 
@@ -357,7 +399,7 @@ def cka_chunked(X, Y, kernel="rbf", estimator="biased", *, bandwidth=1.0, sigma=
 
     ``kernel``: ``"rbf"`` (:math:`\sigma` = ``bandwidth`` x the exact median distance of each
     input, or ``sigma``), ``"distance"`` (gives dCor²) or ``"linear"``. ``block`` rows of the
-    Gram matrices are held at a time (default: as many as fit in ``max_bytes``).
+    Gram matrices are held at a time (default: as many as fit in ``max_bytes``, at most 512).
     ``progress``: a tqdm bar over the blocks (None = shown only when it runs for more than 2 s).
     """
     X, Y, ctx = as_pair(X, Y, rescale=_scale_free(kernel, sigma))
@@ -379,11 +421,11 @@ def distance_correlation_chunked(X, Y, estimator="biased", *, squared=False, blo
 
 
 # ----------------------------------------------------------------------------- RSA
-def _rdm_block(kind, P, start, stop):
+def _rdm_block(kind, P, start, stop, c0, c1):
     if kind in ("euclidean", "sqeuclidean"):
-        D2 = P.block_exactish(start, stop) if kind == "euclidean" else P.block(start, stop)
+        D2 = P.block_exactish(start, stop, c0, c1) if kind == "euclidean" else P.block(start, stop, c0, c1)
         return torch.sqrt(D2) if kind == "euclidean" else D2
-    return 1.0 - P[start:stop] @ P.T
+    return 1.0 - P[start:stop] @ P[c0:c1].T
 
 
 def _rdm_prep(X, kind, name):
@@ -428,21 +470,22 @@ def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_byt
     m = 0
     sa = sb = saa = sbb = sab = torch.zeros((), **f)
     ca = cb = None
-    cols = torch.arange(n, device=X.device)
     for start in _blocks(n, b, progress, "RSA blocks"):
         stop = min(start + b, n)
-        rows = torch.arange(start, stop, device=X.device)
-        mask = cols[None, :] > rows[:, None]
-        a = _rdm_block(rdm, P, start, stop)[mask]
-        c = _rdm_block(rdm, Q, start, stop)[mask]
-        if a.numel() == 0:
-            continue
-        if ca is None:
-            ca, cb = a.mean(), c.mean()
-        a, c = a - ca, c - cb
-        m += a.numel()
-        sa, sb = sa + a.sum(), sb + c.sum()
-        saa, sbb, sab = saa + (a * a).sum(), sbb + (c * c).sum(), sab + (a * c).sum()
+        iu = torch.triu_indices(stop - start, stop - start, 1, device=X.device)
+        parts = [(_rdm_block(rdm, P, start, stop, start, stop)[iu[0], iu[1]],
+                  _rdm_block(rdm, Q, start, stop, start, stop)[iu[0], iu[1]])]
+        if stop < n:  # the rest of the stripe lies entirely above the diagonal
+            parts.append((_rdm_block(rdm, P, start, stop, stop, n), _rdm_block(rdm, Q, start, stop, stop, n)))
+        for a, c in parts:
+            if a.numel() == 0:
+                continue
+            if ca is None:
+                ca, cb = a.mean(), c.mean()
+            a, c = a - ca, c - cb
+            m += a.numel()
+            sa, sb = sa + a.sum(), sb + c.sum()
+            saa, sbb, sab = saa + (a * a).sum(), sbb + (c * c).sum(), sab + (a * c).sum()
     vaa = saa - sa * sa / m
     vbb = sbb - sb * sb / m
     for v, nm in ((vaa, "X"), (vbb, "Y")):
@@ -485,7 +528,7 @@ def mutual_knn_chunked(X, Y, k=10, metric="cosine", *, block=None, max_bytes=_DE
     n = X.shape[0]
     k = check_int(k, "k", 1, n - 1, " (the number of other samples, n - 1)")
     check_choice(metric, "metric", ("cosine", "euclidean"))
-    b = _block_rows(n, block, max_bytes, 4)
+    b = _block_rows(n, block, max_bytes, 4, cap=None)  # kNN: full rows for topk; taller is faster
 
     Zx, Zy = _knn_prep(X, metric, "X"), _knn_prep(Y, metric, "Y")
     sqx, sqy = (Zx * Zx).sum(1), (Zy * Zy).sum(1)
