@@ -67,6 +67,11 @@ def build(impl: str, measure: str, X, Y):
             return lambda: float(ab.mutual_knn(X, Y, k=10))
         if measure == "rsa_pearson":
             return lambda: float(ab.rsa(X, Y, "sqeuclidean", "pearson"))
+    if impl == "alignbook-f32":  # opt-in float32 products (BLAS ssyrk), inputs already float32 like the peer's
+        import alignbook as ab
+
+        Xf, Yf = X.float(), Y.float()
+        return lambda: float(ab.cka(Xf, Yf, "linear", est, dtype="float32"))
     if impl == "alignbook-stream":
         from alignbook.scale import linear_cka
 

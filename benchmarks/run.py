@@ -31,17 +31,21 @@ RESULTS = HERE / "results"
 
 # (measure, n, d, implementations); "floor" is timed once per (n, d) with the linear rows.
 FULL = [
-    ("linear_cka", 10_000, 512, ["floor", "alignbook", "alignbook-stream", "f32-features", "floor-f32", "ckatorch"]),
-    ("linear_cka_unbiased", 10_000, 512, ["alignbook", "alignbook-stream", "f32-features", "ckatorch", "pytorch-cka"]),
-    ("linear_cka", 50_000, 1024, ["floor", "alignbook", "alignbook-stream", "f32-features", "floor-f32", "ckatorch", "repsim"]),
-    ("linear_cka_unbiased", 50_000, 1024, ["alignbook", "alignbook-stream", "f32-features", "ckatorch", "pytorch-cka", "repsim"]),
+    ("linear_cka", 10_000, 512, ["floor", "alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "floor-f32",
+                                 "ckatorch"]),
+    ("linear_cka_unbiased", 10_000, 512, ["alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "ckatorch",
+                                          "pytorch-cka"]),
+    ("linear_cka", 50_000, 1024, ["floor", "alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "floor-f32",
+                                  "ckatorch", "repsim"]),
+    ("linear_cka_unbiased", 50_000, 1024, ["alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "ckatorch",
+                                           "pytorch-cka", "repsim"]),
     ("rbf_cka", 20_000, 512, ["alignbook-chunked", "ckatorch"]),
     ("dcor", 20_000, 512, ["alignbook-chunked", "dcor"]),
     ("rsa_pearson", 10_000, 512, ["alignbook-chunked", "alignbook", "rsatoolbox"]),
     ("mutual_knn", 100_000, 512, ["alignbook-chunked"]),
 ]
 QUICK = [
-    ("linear_cka", 2_000, 128, ["floor", "alignbook", "alignbook-stream", "f32-features", "ckatorch"]),
+    ("linear_cka", 2_000, 128, ["floor", "alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "ckatorch"]),
     ("linear_cka_unbiased", 2_000, 128, ["alignbook", "alignbook-stream", "pytorch-cka"]),
     ("rbf_cka", 1_000, 64, ["alignbook-chunked", "alignbook", "ckatorch"]),
     ("dcor", 500, 32, ["alignbook-chunked", "dcor"]),
@@ -50,12 +54,13 @@ QUICK = [
 ]
 PEER_PACKAGES = {"ckatorch": "ckatorch", "pytorch-cka": "pytorch-cka", "repsim": "repsim",
                  "dcor": "dcor", "rsatoolbox": "rsatoolbox"}
-OURS = ("alignbook", "alignbook-stream", "alignbook-chunked")
+OURS = ("alignbook", "alignbook-stream", "alignbook-f32", "alignbook-chunked")
 NOTES = {
     "floor": "torch `X.T@X`, `Y.T@Y`, `X.T@Y` (float64)",
     "floor-f32": "the same three products in float32",
     "alignbook": "`alignbook.cka` & co. (the measures)",
     "alignbook-stream": "`alignbook.scale.linear_cka` (LinearAccumulator, batches of 8192)",
+    "alignbook-f32": "`alignbook.cka(..., dtype=\"float32\")` on float32 inputs (float32 products, opt-in)",
     "alignbook-chunked": "`alignbook.scale.*_chunked` (row blocks)",
     "f32-features": "float32 feature-space formula (the route of anatome/ReSi; anatome is not on PyPI)",
 }
@@ -207,7 +212,8 @@ def render(store: dict) -> str:
         "| measure | n x d | implementation | time (s) | x floor | peak RSS (GiB) | abs. diff. vs alignbook |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
-    order = {"floor": 0, "floor-f32": 1, "alignbook": 2, "alignbook-stream": 3, "alignbook-chunked": 4, "f32-features": 5}
+    order = {"floor": 0, "floor-f32": 1, "alignbook": 2, "alignbook-stream": 3, "alignbook-chunked": 4,
+             "alignbook-f32": 5, "f32-features": 6}
     for (measure, n, d) in sorted(groups, key=lambda g: (g[1] * g[2], g[0])):
         fl = floor_of(n, d)
         ref, ref_impl = ref_of(measure, n, d)
@@ -221,8 +227,9 @@ def render(store: dict) -> str:
             peak = f'{r["peak_gib"]:.2f}' if r.get("peak_gib") is not None and ok else ""
             lines.append(f"| {measure} | {n:,} x {d:,} | {impl} | {_fmt_t(r)} | {ratio} | {peak} | {diff} |")
     lines += ["", "Implementations: " + "; ".join(f"`{k}` = {v}" for k, v in NOTES.items()) + ".",
-              "GPU row (linear CKA, n = 1,000,000, d = 4,096, streamed): not measured here; run "
-              "`python benchmarks/gpu_stream.py` on a GPU machine.", ""]
+              "GPU row (linear CKA, n = 1,000,000, d = 4,096, streamed): "
+              + (store.get("gpu") or "not measured: no GPU was lent to the sessions that measured this table; run "
+                 "`python benchmarks/gpu_stream.py` on a GPU machine.") + "", ""]
     lines += targets(res)
     return "\n".join(lines) + "\n"
 
@@ -261,13 +268,31 @@ def targets(res: dict) -> list:
         for impl in ("f32-features", "ckatorch", "pytorch-cka", "repsim"):
             r = get(f"{meas}|{n}|{d}|{impl}")
             if r and (best is None or r["time_s"] < best[1]):
-                best = (impl, r["time_s"])
+                best = (impl, r["time_s"], r["value"])
         ours = [get(f"{meas}|{n}|{d}|{i}") for i in ("alignbook", "alignbook-stream")]
         ours = [o for o in ours if o]
+        f32 = get(f"{meas}|{n}|{d}|alignbook-f32")
         if best and ours:
             t = min(o["time_s"] for o in ours)
-            out.append(f"- {meas} at 50,000 x 1,024: fastest alternative `{best[0]}` {best[1]:.2f} s vs ours {t:.2f} s "
-                       f"(ratio {t / best[1]:.2f}; target <= 1): **{'met' if t <= best[1] else 'not met'}**.")
+            ref = get(f"{meas}|{n}|{d}|alignbook") or ours[0]
+            line = (f"- {meas} at 50,000 x 1,024, no slower than the fastest peer (`{best[0]}`, {best[1]:.2f} s, "
+                    f"off by {abs(best[2] - ref['value']):.1e}) while accurate to 1e-10: float64 (ours, tested "
+                    f"to 1e-10 against the n x n route) {t:.2f} s, ratio {t / best[1]:.2f}")
+            if f32:
+                e32 = abs(f32["value"] - ref["value"])
+                line += (f"; opt-in float32 (ours) {f32['time_s']:.2f} s, ratio {f32['time_s'] / best[1]:.2f}, "
+                         f"off by {e32:.1e}")
+            both = t <= best[1] or (f32 is not None and f32["time_s"] <= best[1] and e32 <= 1e-10)
+            faster = f32 is not None and f32["time_s"] <= best[1]
+            verdict = "met" if both else ("met for time only (float32), not with 1e-10 accuracy" if faster else "not met")
+            line += f": **{verdict}**."
+            fl32 = get(f"linear_cka|{n}|{d}|floor-f32")
+            if fl and fl32 and not both:
+                line += (f" Here a float64 matrix product takes {fl['time_s'] / fl32['time_s']:.2f} x the time of the same "
+                         "float32 one (`floor` vs `floor-f32`); our float64 route already replaces two of the three "
+                         "general products by symmetric ones, so a float64 computation cannot reach float32 time "
+                         "on this machine.")
+            out.append(line)
         for impl in ("ckatorch", "pytorch-cka", "repsim"):
             r = res.get(f"{meas}|{n}|{d}|{impl}")
             if r and ours:
