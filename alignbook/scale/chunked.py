@@ -112,10 +112,9 @@ class _SqDist:
                 D2[i, j] = (diff * diff).sum(dim=1)
         return D2
 
-    def upper(self, start: int, stop: int, exact: bool = False):
+    def upper(self, start: int, stop: int):
         """Rows ``start:stop`` against columns ``>= start``, as the square diagonal block and the rest."""
-        get = self.block_exactish if exact else self.block
-        return get(start, stop, start, stop), (get(start, stop, stop, self.n) if stop < self.n else None)
+        return self.block(start, stop, start, stop), (self.block(start, stop, stop, self.n) if stop < self.n else None)
 
 
 def _kth_values(blocks, ranks, total: int, lo: float, hi: float, cap: int, device):
