@@ -142,6 +142,7 @@ def test_figures_have_labelled_axes():
         kp.concentration_plot(run("thm-ka-concentration", scale="test")),
         kp.gaussian_notions_plot(run("thm-gauss-cancorr", scale="test")),
         kp.hsic_bias_plot(run("thm-hsic-unbiased", scale="test")),
+        kp.permutation_null_plot(run("prop-cka-permutation-null", scale="test")),
     ]
     r = np.random.default_rng(0)
     fake = LayerComparison(["a", "b", "c"], ["input", "h1", "logits"], [(0, 1)],

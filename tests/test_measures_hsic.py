@@ -314,3 +314,36 @@ def test_linear_measures_never_build_n_by_n_when_n_exceeds_d():
         assert np.isfinite(v)
         assert abs(fn(X[small], Y[small]) - v) < 0.2 * max(1.0, abs(v))  # same quantity, smaller sample
     assert np.isfinite(ab.kernel_target_alignment(X, Y[:, 0])) and np.isfinite(ab.label_alignment(X, Y[:, 0], 10.0))
+
+
+@pytest.mark.parametrize("kernel", ["linear", "rbf", "distance"])
+def test_cka_permutation_mean_equals_the_average_over_all_permutations(kernel):
+    import itertools
+
+    g = np.random.default_rng(3)
+    X = g.normal(size=(5, 3))
+    Y = X[:, :2] ** 2 + 0.3 * g.normal(size=(5, 2))
+    perms = list(itertools.permutations(range(5)))
+    for est in ("biased", "unbiased"):
+        mean = np.mean([ab.cka(X, Y[list(p)], kernel, est) for p in perms])
+        assert abs(ab.cka_permutation_mean(X, Y, kernel, est) - mean) < 1e-12
+    # both linear routes, and torch in / tensor out
+    if kernel == "linear":
+        assert abs(ab.cka_permutation_mean(X, Y, route="samples") - ab.cka_permutation_mean(X, Y, route="features")) < 1e-14
+    t = ab.cka_permutation_mean(torch.tensor(X), torch.tensor(Y), kernel)
+    assert isinstance(t, torch.Tensor) and t.ndim == 0
+
+
+def test_cka_permutation_mean_is_the_centre_of_a_monte_carlo_null_and_validates():
+    from alignbook.scale import calibrated_score
+
+    g = np.random.default_rng(4)
+    X, Y = g.normal(size=(80, 30)), g.normal(size=(80, 20))
+    cal = calibrated_score(ab.cka, X, Y, n_permutations=300, seed=1, progress=False)
+    exact = ab.cka_permutation_mean(X, Y)
+    assert abs(cal.null_mean - exact) < 4 * cal.null_std / np.sqrt(300)
+    assert exact > 0.1  # width alone makes unrelated representations look aligned
+    with pytest.raises(ValueError, match="constant"):
+        ab.cka_permutation_mean(np.ones((6, 2)), Y[:6])
+    with pytest.raises(ValueError, match="n >= 4"):
+        ab.cka_permutation_mean(X[:3], Y[:3], estimator="unbiased")

@@ -10,7 +10,7 @@ measure's metadata (similarity or distance, symmetry, invariances, cost); the re
 from . import registry as _registry  # noqa: F401  (fills MEASURES)
 from ._spec import INVARIANCES, MEASURES, MeasureSpec, register
 from .cca import CCAResult, cca, cca_similarity, kernel_cca, svcca
-from .hsic import cka, distance_alignment, distance_correlation, hsic, kernel_alignment
+from .hsic import cka, cka_permutation_mean, distance_alignment, distance_correlation, hsic, kernel_alignment
 from .kernels import center_gram, distance_gram, gram, median_bandwidth, pairwise_distances
 from .knn import knn_indices, mutual_knn
 from .procrustes import Procrustes, procrustes_distance
@@ -27,6 +27,7 @@ __all__ = [
     "cca_similarity",
     "center_gram",
     "cka",
+    "cka_permutation_mean",
     "distance_alignment",
     "distance_correlation",
     "distance_gram",

@@ -36,6 +36,7 @@ from .kernels import _center, _gram, sq_distances
 
 __all__ = [
     "cka",
+    "cka_permutation_mean",
     "distance_alignment",
     "distance_correlation",
     "hsic",
@@ -246,6 +247,48 @@ def cka(X, Y, kernel="linear", estimator="biased", *, bandwidth=1.0, sigma=None,
     X, Y, ctx = as_pair(X, Y, dtype=dtype, rescale=_scale_free(kernel, sigma))
     _check_estimator(estimator, X.shape[0])
     return finish(_normalised(X, Y, kernel, estimator, route, bandwidth, sigma, median, "CKA"), ctx)
+
+
+def cka_permutation_mean(X, Y, kernel="linear", estimator="biased", *, bandwidth=1.0, sigma=None,
+                         median="all", route="auto", dtype=None):
+    r"""Exact mean of CKA over all :math:`n!` row permutations of ``Y``: the permutation null's centre.
+
+    With :math:`\bar K = HKH`, :math:`\bar L = HLH` and :math:`P` a uniformly random permutation,
+
+    .. math:: \mathbb E_P\,\mathrm{CKA}_b(K, PLP^\top) = \frac{\operatorname{tr}\bar K\,\operatorname{tr}\bar L}
+              {(n-1)\,\|\bar K\|_F\,\|\bar L\|_F},
+       \qquad \mathbb E_P\,\mathrm{CKA}_u(K, PLP^\top) = 0
+
+    (book: ``prop-cka-permutation-null``). For the linear kernel the first is
+    :math:`\sqrt{\beta_X\beta_Y}/(n-1)` with :math:`\beta = (\sum\lambda_i)^2/\sum\lambda_i^2` the
+    effective rank of the centred covariance, computed from :math:`d\times d` products. So
+    ``cka(X, Y) - cka_permutation_mean(X, Y)`` is the calibrated score of
+    :func:`alignbook.scale.calibrated_score` in the limit of infinitely many permutations, at the
+    cost of one CKA. Same options, validation and errors as :func:`cka` (the RBF median
+    bandwidth does not change under permutation).
+    """
+    X, Y, ctx = as_pair(X, Y, dtype=dtype, rescale=_scale_free(kernel, sigma))
+    _check_estimator(estimator, X.shape[0])
+    if estimator == "unbiased":  # defined exactly when the unbiased CKA is; its null mean is 0
+        value = _normalised(X, Y, kernel, estimator, route, bandwidth, sigma, median, "CKA")
+        return finish(torch.zeros_like(value), ctx)
+    if not (isinstance(kernel, str) and kernel == "precomputed") and not callable(kernel):
+        for M, nm in ((X, "X"), (Y, "Y")):
+            if _is_constant(M):
+                _raise_constant(nm, "CKA")
+    a, b, route = _prepare(X, Y, kernel, route, bandwidth, sigma, median)
+    n = X.shape[0]
+    parts = []
+    for rep, nm in ((a, "X"), (b, "Y")):
+        if route == "features":
+            tr, fro = (rep.feats * rep.feats).sum(), torch.sqrt(gram_fro2(rep.feats))
+        else:
+            Kc = rep.gram() if rep.feats is not None else _center(rep.gram())
+            tr, fro = torch.diagonal(Kc).sum(), torch.sqrt((Kc * Kc).sum())
+        if not bool(fro > 0):
+            raise ValueError(f"the centred Gram matrix of {nm} is zero, so CKA is 0/0 (undefined).")
+        parts.append(tr / fro)
+    return finish(parts[0] * parts[1] / (n - 1), ctx)
 
 
 def kernel_alignment(X, Y, kernel="linear", centered=False, *, bandwidth=1.0, sigma=None,

@@ -14,6 +14,7 @@ __all__ = [
     "hsic_bias_plot",
     "layer_notions_plot",
     "notion_agreement_plot",
+    "permutation_null_plot",
     "spectrum_coupling_plot",
 ]
 
@@ -108,6 +109,23 @@ def hsic_bias_plot(result, bins: int = 60):
     ax.axvline(hb.mean(), color="C1", ls="--", label=r"mean of $\mathrm{HSIC}_b$")
     ax.set_xlabel(f"HSIC estimate (n = {nt['n']})")
     ax.set_ylabel("number of samples")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def permutation_null_plot(result, bins: int = 30):
+    """Permuted CKAs of unrelated wide representations with the exact null mean (prop-cka-permutation-null)."""
+    plt = _plt()
+    nt = result.notes
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    null = np.asarray(nt["null"])
+    ax.hist(null, bins=bins, color="0.7", label=f"CKA after permuting rows ({null.size} permutations)")
+    ax.axvline(nt["exact"], color="k", lw=2, label=r"exact null mean $\sqrt{\beta_X\beta_Y}/(n-1)$")
+    ax.axvline(null.mean(), color="C0", ls="--", label="mean of the permuted values")
+    ax.axvline(nt["observed"], color="C3", label="observed (unpermuted) CKA")
+    ax.set_xlabel(f"biased linear CKA (n = {nt['n']}, unrelated X and Y)")
+    ax.set_ylabel("number of permutations")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

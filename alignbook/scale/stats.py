@@ -238,7 +238,8 @@ def calibrated_score(measure, X, Y, *, n_permutations: int = 200, seed: int = 0,
     The null mean is what the measure gives for *unrelated* rows of the same two
     representations (it is far from 0 for biased CKA at high width / low ``n``); subtracting it
     makes scores comparable across widths and depths. Also returned: the null's standard
-    deviation (ddof=1) and the permutation p-value.
+    deviation (ddof=1) and the permutation p-value. For CKA the null mean is known exactly
+    (:func:`alignbook.cka_permutation_mean`: no permutations needed, 0 for the unbiased estimator).
     """
     res = permutation_test(measure, X, Y, n_permutations=n_permutations, seed=seed,
                            alternative=alternative, progress=progress)

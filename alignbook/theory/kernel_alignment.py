@@ -606,6 +606,55 @@ def _thm_hsic_unbiased(scale, seed, device):
     return c
 
 
+@check("prop-cka-permutation-null", title="The permutation null of CKA: exact mean (biased) and zero mean (unbiased)",
+       kind="proposition", chapter=CH)
+def _prop_cka_permutation_null(scale, seed, device):
+    M, r, c = _M(), rng(seed), Comparisons()
+    T = lambda a: torch.as_tensor(a, dtype=REDUCTION_DTYPE, device=device)  # noqa: E731
+    # (1) exact: average over all n! permutations, each CKA from the printed formulas, batched
+    n = pick(scale, test=6, book=7, full=8)
+    X = r.normal(size=(n, 3))
+    Y = np.tanh(X[:, :2]) + 0.5 * r.normal(size=(n, 2))
+    perms = T(np.array(list(itertools.permutations(range(n))))).long()
+    for kernel in ("linear", "rbf", "distance"):
+        K, L = T(M.gram(X, kernel)), T(M.gram(Y, kernel))
+        Lp = L[perms[:, :, None], perms[:, None, :]]  # P L P^T for every permutation
+        Kb = K.expand_as(Lp)
+        hb, hu = _hsic_batched(Kb, Lp)
+        sb, su = _hsic_batched(torch.stack([K, L]), torch.stack([K, L]))  # self-HSICs: permutation invariant
+        cka_b, cka_u = hb / torch.sqrt(sb[0] * sb[1]), hu / torch.sqrt(su[0] * su[1])
+        i = int(r.integers(len(perms)))
+        c.close(f"{kernel}: printed-formula CKA vs library on one permuted sample",
+                [float(cka_b[i]), float(cka_u[i])],
+                [M.cka(X, Y[perms[i].cpu().numpy()], kernel), M.cka(X, Y[perms[i].cpu().numpy()], kernel, "unbiased")],
+                tol=1e-12, draws=1)
+        Kc, Lc = _H(n) @ (K.cpu().numpy()) @ _H(n), _H(n) @ (L.cpu().numpy()) @ _H(n)
+        formula = np.trace(Kc) * np.trace(Lc) / ((n - 1) * np.linalg.norm(Kc) * np.linalg.norm(Lc))
+        c.close(f"{kernel}: mean biased CKA over all {n}! permutations vs tr·tr/((n-1)‖·‖‖·‖)",
+                float(cka_b.mean()), formula, tol=1e-12, draws=len(perms))
+        c.close(f"{kernel}: mean unbiased CKA over all {n}! permutations vs 0", float(cka_u.mean()), 0.0, tol=1e-12,
+                draws=len(perms))
+        c.close(f"{kernel}: library cka_permutation_mean vs the exact averages",
+                [M.cka_permutation_mean(X, Y, kernel), M.cka_permutation_mean(X, Y, kernel, "unbiased")],
+                [float(cka_b.mean()), float(cka_u.mean())], tol=1e-12, draws=len(perms))
+    # (2) wide unrelated representations: the biased null mean is large and equals the effective-rank form
+    nn_, P = pick(scale, test=60, book=200, full=1000), pick(scale, test=200, book=400, full=1000)
+    A = r.normal(size=(nn_, nn_ // 2)) * np.linspace(1.0, 0.2, nn_ // 2)
+    B = r.normal(size=(nn_, nn_ // 3))
+    lam = lambda Z: np.linalg.eigvalsh(np.cov(Z, rowvar=False))  # noqa: E731
+    beta = lambda Z: lam(Z).sum() ** 2 / (lam(Z) ** 2).sum()  # noqa: E731
+    exact = M.cka_permutation_mean(A, B)
+    c.close("linear: cka_permutation_mean vs sqrt(beta_X beta_Y)/(n-1) from eigenvalues", exact,
+            math.sqrt(beta(A) * beta(B)) / (nn_ - 1), tol=1e-10)
+    g = torch.Generator().manual_seed(seed)
+    null = np.array([M.cka(A, B[torch.randperm(nn_, generator=g).numpy()]) for _ in range(P)])
+    se = null.std(ddof=1) / math.sqrt(P)
+    c.leq(f"Monte Carlo: abs(mean of {P} permuted CKAs - exact mean) <= 4 SE", abs(null.mean() - exact), 4 * se, draws=P)
+    c.geq("the biased null mean of unrelated wide representations exceeds 0.2", exact, 0.2)
+    c.note(null=null, exact=exact, observed=M.cka(A, B), n=nn_, beta_x=beta(A), beta_y=beta(B))
+    return c
+
+
 # ============================================================================================
 # Gaussians: everything is a function of the canonical correlations
 # ============================================================================================
