@@ -126,7 +126,8 @@ def permutation_null_plot(result, bins: int = 30):
     ax.axvline(nt["observed"], color="C3", label="observed (unpermuted) CKA")
     ax.set_xlabel(f"biased linear CKA (n = {nt['n']}, unrelated X and Y)")
     ax.set_ylabel("number of permutations")
-    ax.legend(fontsize=8)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.45)  # room for the legend above the bars
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
     fig.tight_layout()
     return fig
 
