@@ -193,11 +193,16 @@ def _scale_free(kernel, sigma) -> bool:
     return kernel in ("linear", "distance", "precomputed") or (kernel == "rbf" and sigma is None)
 
 
-def _normalised(X, Y, kernel, estimator, route, bandwidth, sigma, median, what):
+def _refuse_constant(X, Y, kernel, what):
+    """A constant input has a zero centred Gram for every kernel computed from features."""
     if not (isinstance(kernel, str) and kernel == "precomputed") and not callable(kernel):
         for M, nm in ((X, "X"), (Y, "Y")):
             if _is_constant(M):
                 _raise_constant(nm, what)
+
+
+def _normalised(X, Y, kernel, estimator, route, bandwidth, sigma, median, what):
+    _refuse_constant(X, Y, kernel, what)
     a, b, route = _prepare(X, Y, kernel, route, bandwidth, sigma, median)
     hxy = _hsic(a, b, route, estimator)
     if estimator == "unbiased":
@@ -272,10 +277,7 @@ def cka_permutation_mean(X, Y, kernel="linear", estimator="biased", *, bandwidth
     if estimator == "unbiased":  # defined exactly when the unbiased CKA is; its null mean is 0
         value = _normalised(X, Y, kernel, estimator, route, bandwidth, sigma, median, "CKA")
         return finish(torch.zeros_like(value), ctx)
-    if not (isinstance(kernel, str) and kernel == "precomputed") and not callable(kernel):
-        for M, nm in ((X, "X"), (Y, "Y")):
-            if _is_constant(M):
-                _raise_constant(nm, "CKA")
+    _refuse_constant(X, Y, kernel, "CKA")
     a, b, route = _prepare(X, Y, kernel, route, bandwidth, sigma, median)
     n = X.shape[0]
     parts = []
