@@ -112,9 +112,26 @@ class _SqDist:
                 D2[i, j] = (diff * diff).sum(dim=1)
         return D2
 
-    def upper(self, start: int, stop: int):
-        """Rows ``start:stop`` against columns ``>= start``, as the square diagonal block and the rest."""
-        return self.block(start, stop, start, stop), (self.block(start, stop, stop, self.n) if stop < self.n else None)
+
+
+def _upper_stripes(n: int, block: int, progress, desc: str):
+    """Row stripes against the columns on or after their first row: ``(start, stop, c0, c1, mirrored)``.
+
+    Each stripe gives its square diagonal block (``mirrored=False``: it holds both copies of its
+    pairs) and, unless it is the last, the rest of its columns (``mirrored=True``: those values
+    also stand for their mirror images below the diagonal). Together: the upper triangle, once.
+    """
+    for start in _blocks(n, block, progress, desc):
+        stop = min(start + block, n)
+        yield start, stop, start, stop, False
+        if stop < n:
+            yield start, stop, stop, n, True
+
+
+def _strict_upper(M: torch.Tensor) -> torch.Tensor:
+    """The entries above the diagonal of a square block, as a 1-D tensor."""
+    iu = torch.triu_indices(M.shape[0], M.shape[1], 1, device=M.device)
+    return M[iu[0], iu[1]]
 
 
 def _kth_values(blocks, ranks, total: int, lo: float, hi: float, cap: int, device):
@@ -212,18 +229,12 @@ def _median_sq(Xt: torch.Tensor, include_diagonal: bool, block, max_bytes, seed,
     total = n * n if include_diagonal else n * (n - 1) // 2
 
     def blocks():
-        # stripes of the upper triangle: the square diagonal block holds both copies of its pairs
-        # (and the zero diagonal), the rest of the stripe stands for itself and its mirror image
-        for start in _blocks(n, b, progress, "median distance"):
-            stop = min(start + b, n)
-            diag, rest = sd.upper(start, stop)
-            if include_diagonal:
-                yield diag
+        for start, stop, c0, c1, mirrored in _upper_stripes(n, b, progress, "median distance"):
+            D2 = sd.block(start, stop, c0, c1)
+            if mirrored:
+                yield (D2, 2 if include_diagonal else 1)
             else:
-                iu = torch.triu_indices(stop - start, stop - start, 1, device=diag.device)
-                yield diag[iu[0], iu[1]]
-            if rest is not None:
-                yield (rest, 2 if include_diagonal else 1)
+                yield D2 if include_diagonal else _strict_upper(D2)
 
     ranks = [(total + 1) // 2] if total % 2 else [total // 2, total // 2 + 1]
     # first bracket from a random sample of pairs
@@ -306,20 +317,17 @@ def _sums(kx: _KernelBlocks, ky: _KernelBlocks, n, block, progress):
     f = dict(dtype=REDUCTION_DTYPE, device=kx.X.device)
     rk, rl = torch.zeros(n, **f), torch.zeros(n, **f)
     kl = kk = ll = torch.zeros((), **f)
-    for start in _blocks(n, block, progress, "pairwise blocks"):
-        stop = min(start + block, n)
-        for c0, c1, w in ((start, stop, 1.0), (stop, n, 2.0)):
-            if c0 >= c1:
-                continue
-            K, L = kx.block(start, stop, c0, c1), ky.block(start, stop, c0, c1)
-            kl = kl + w * (K * L).sum()
-            kk = kk + w * (K * K).sum()
-            ll = ll + w * (L * L).sum()
-            rk[start:stop] += K.sum(1)
-            rl[start:stop] += L.sum(1)
-            if w == 2.0:
-                rk[c0:c1] += K.sum(0)
-                rl[c0:c1] += L.sum(0)
+    for start, stop, c0, c1, mirrored in _upper_stripes(n, block, progress, "pairwise blocks"):
+        w = 2.0 if mirrored else 1.0
+        K, L = kx.block(start, stop, c0, c1), ky.block(start, stop, c0, c1)
+        kl = kl + w * (K * L).sum()
+        kk = kk + w * (K * K).sum()
+        ll = ll + w * (L * L).sum()
+        rk[start:stop] += K.sum(1)
+        rl[start:stop] += L.sum(1)
+        if mirrored:
+            rk[c0:c1] += K.sum(0)
+            rl[c0:c1] += L.sum(0)
     return kl, kk, ll, rk, rl
 
 
@@ -469,22 +477,18 @@ def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_byt
     m = 0
     sa = sb = saa = sbb = sab = torch.zeros((), **f)
     ca = cb = None
-    for start in _blocks(n, b, progress, "RSA blocks"):
-        stop = min(start + b, n)
-        iu = torch.triu_indices(stop - start, stop - start, 1, device=X.device)
-        parts = [(_rdm_block(rdm, P, start, stop, start, stop)[iu[0], iu[1]],
-                  _rdm_block(rdm, Q, start, stop, start, stop)[iu[0], iu[1]])]
-        if stop < n:  # the rest of the stripe lies entirely above the diagonal
-            parts.append((_rdm_block(rdm, P, start, stop, stop, n), _rdm_block(rdm, Q, start, stop, stop, n)))
-        for a, c in parts:
-            if a.numel() == 0:
-                continue
-            if ca is None:
-                ca, cb = a.mean(), c.mean()
-            a, c = a - ca, c - cb
-            m += a.numel()
-            sa, sb = sa + a.sum(), sb + c.sum()
-            saa, sbb, sab = saa + (a * a).sum(), sbb + (c * c).sum(), sab + (a * c).sum()
+    for start, stop, c0, c1, mirrored in _upper_stripes(n, b, progress, "RSA blocks"):
+        a, c = _rdm_block(rdm, P, start, stop, c0, c1), _rdm_block(rdm, Q, start, stop, c0, c1)
+        if not mirrored:
+            a, c = _strict_upper(a), _strict_upper(c)
+        if a.numel() == 0:
+            continue
+        if ca is None:
+            ca, cb = a.mean(), c.mean()
+        a, c = a.reshape(-1) - ca, c.reshape(-1) - cb
+        m += a.numel()
+        sa, sb = sa + a.sum(), sb + c.sum()
+        saa, sbb, sab = saa + (a * a).sum(), sbb + (c * c).sum(), sab + (a * c).sum()
     vaa = saa - sa * sa / m
     vbb = sbb - sb * sb / m
     for v, nm in ((vaa, "X"), (vbb, "Y")):
