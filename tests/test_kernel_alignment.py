@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import alignbook  # noqa: E402
-from alignbook import symbolic  # noqa: E402
+from alignbook.theory.kernel_alignment import symbolic  # noqa: E402
 from alignbook.theory import load_all, run  # noqa: E402
 from alignbook.theory import kernel_alignment as ka  # noqa: E402
 
@@ -112,7 +112,7 @@ def test_symbolic_derivations_verify(name):
 
 
 def test_layer_experiment_test_scale():
-    from alignbook.experiments import layers
+    from alignbook.experiments import kernel_alignment as layers
 
     res = layers.run("test")
     L = len(res.layers)
@@ -134,7 +134,7 @@ def test_layer_experiment_test_scale():
 def test_figures_have_labelled_axes():
     import matplotlib.pyplot as plt
 
-    from alignbook.experiments.layers import LayerComparison, rank_agreement
+    from alignbook.experiments.kernel_alignment import LayerComparison, rank_agreement
     from alignbook.plots import kernel_alignment as kp
 
     figs = [

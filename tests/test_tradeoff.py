@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alignbook import symbolic_tradeoff as sym
+from alignbook.theory.tradeoff import symbolic as sym
 from alignbook.experiments import tradeoff as ex
 from alignbook.plots import tradeoff as pt
 from alignbook.models.contrastive import TwoTower, symmetric_infonce, train_two_tower

@@ -17,9 +17,9 @@ import math
 import numpy as np
 import torch
 
-from ..device import REDUCTION_DTYPE, pick, rng
-from ..experiments import tradeoff as ex
-from ._registry import Comparisons, check
+from ...device import REDUCTION_DTYPE, pick, rng
+from ...experiments import tradeoff as ex
+from .._registry import Comparisons, check
 
 F64 = REDUCTION_DTYPE
 CH = "tradeoff"
@@ -245,7 +245,7 @@ def _thm_cca_shared_subspace(scale, seed, device):
     c.close("noise 0: R^2(Y1|Z_CCA) = share", float((t1y @ (J1 @ V[:, :2])).pow(2).sum() / ty),
             m0.redundancy / float(ty), tol=1e-10)
     # finite samples with the package's CCA
-    from ..measures import cca
+    from ...measures import cca
 
     n = pick(scale, test=5000, book=5000, full=50000)
     d = model.sample(n, seed=seed + 1)
@@ -287,7 +287,7 @@ def _canonical_data(S11, S12, S22, c1y):
 @check("thm-pareto-front", title="Exact minimisers of the penalised objective trace a monotone Pareto front",
        kind="theorem", chapter=CH)
 def _thm_pareto_front(scale, seed, device):
-    from .. import symbolic_tradeoff as sym
+    from . import symbolic as sym
 
     c = Comparisons()
     lambdas = np.concatenate([[0.0], np.logspace(-3, 4, pick(scale, test=29, book=57, full=113))])
@@ -364,7 +364,7 @@ def _thm_pareto_front(scale, seed, device):
 # ----------------------------------------------------------------------------------------------
 @check("prop-cca-cost", title="The CCA alignment cost equals 2 * sum(1 - rho)", kind="proposition", chapter=CH)
 def _prop_cca_cost(scale, seed, device):
-    from ..measures import cca
+    from ...measures import cca
 
     c = Comparisons()
     g = rng(seed)

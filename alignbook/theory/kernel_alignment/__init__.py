@@ -28,15 +28,15 @@ import torch
 from scipy import linalg as sla
 from scipy.spatial.distance import cdist
 
-from ..device import REDUCTION_DTYPE, generator, pick, rng
-from ._registry import Comparisons, check
+from ...device import REDUCTION_DTYPE, generator, pick, rng
+from .._registry import Comparisons, check
 
 CH = "kernel-alignment"
 
 
 def _M():
     """The measures library (imported when a check runs, so this module imports cheaply)."""
-    from .. import measures
+    from ... import measures
 
     return measures
 
