@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from alignbook.theory import load_all, run  # noqa: E402
+from alignbook.experiments import preliminaries as EP  # noqa: E402
 from alignbook.theory import preliminaries as P  # noqa: E402
 
 REGISTRY = load_all()
@@ -78,18 +79,18 @@ def test_a_wrong_identity_would_fail():
 
 
 def test_digits_representations_are_paired_float64():
-    X, Y, labels = P.digits_representations(50, width=32, seed=0, device="cpu")
+    X, Y, labels = EP.digits_representations(50, width=32, seed=0, device="cpu")
     assert X.shape == (50, 64) and Y.shape == (50, 32) and labels.shape == (50,)
     assert X.dtype == Y.dtype == torch.float64
     assert bool((Y >= 0).all())  # ReLU features
-    X2, Y2, _ = P.digits_representations(50, width=32, seed=0, device="cpu")
+    X2, Y2, _ = EP.digits_representations(50, width=32, seed=0, device="cpu")
     assert torch.equal(Y, Y2)
-    _, Y3, _ = P.digits_representations(50, width=32, seed=1, device="cpu")
+    _, Y3, _ = EP.digits_representations(50, width=32, seed=1, device="cpu")
     assert not torch.equal(Y, Y3)
 
 
 def test_gram_matrices_are_sorted_by_class_and_symmetric():
-    mats, labels = P.digits_gram_matrices(60, device="cpu")
+    mats, labels = EP.digits_gram_matrices(60, device="cpu")
     assert bool((labels[1:] >= labels[:-1]).all())
     for K in mats.values():
         assert K.shape == (60, 60)
@@ -111,7 +112,7 @@ def test_figures_have_labelled_axes():
     fig = P_plots().spectrum_plot(r.notes["spectra"], n=r.notes["n"])
     assert len(_labelled(fig)) == 2
     plt.close(fig)
-    mats, labels = P.digits_gram_matrices(40, device="cpu")
+    mats, labels = EP.digits_gram_matrices(40, device="cpu")
     fig = P_plots().gram_heatmaps(mats, labels)
     assert len(_labelled(fig)) >= len(mats)
     plt.close(fig)
