@@ -2,11 +2,11 @@
 from alignbook.theory import Comparisons, check
 
 
-@check("thm-deliberately-broken", title="1 + 1 = 3", kind="theorem", chapter="tests")
+@check("thm-deliberately-broken", title="1 + 1 = 3", kind="theorem")
 def _broken(scale, seed, device):
     return Comparisons().close("1 + 1 vs 3", 1 + 1, 3)
 
 
-@check("thm-deliberately-crashing", title="raises", kind="theorem", chapter="tests")
+@check("thm-deliberately-crashing", title="raises", kind="theorem")
 def _crashing(scale, seed, device):
     raise RuntimeError("boom")

@@ -77,8 +77,8 @@ def test_check_modules_are_within_budget_and_deterministic():
     a = run("thm-ka-concentration", scale="test", seed=3)
     b = run("thm-ka-concentration", scale="test", seed=3)
     assert a.passed and a.seconds < 10
-    assert np.array_equal(a.notes["mean_err"], b.notes["mean_err"])
-    assert -0.75 <= a.notes["slope"] <= -0.3
+    assert np.array_equal(a.payload.mean_error, b.payload.mean_error)
+    assert -0.75 <= a.payload.slope <= -0.3
 
 
 def test_printed_formulas_really_differ_from_the_truth():
@@ -126,7 +126,7 @@ def test_layer_experiment_test_scale():
         assert np.allclose(v[:, 0, 0], 1.0, atol=1e-10), nm
         if nm != "CKA (linear, unbiased)":  # the unbiased estimator may leave [0, 1]
             assert np.all(v >= -1e-12) and np.all(v <= 1 + 1e-12), nm
-    agree = layers.rank_agreement(res)
+    agree = layers.rank_agreement(res).rho
     assert agree.shape == (len(res.notions),) * 2
     assert np.allclose(agree, agree.T) and np.allclose(np.diag(agree), 1.0)
     assert "| notion |" in res._repr_markdown_()
@@ -139,16 +139,16 @@ def test_figures_have_labelled_axes():
     from alignbook.plots import kernel_alignment as kp
 
     figs = [
-        kp.spectrum_coupling_plot(run("thm-ka-spectral", scale="test")),
-        kp.concentration_plot(run("thm-ka-concentration", scale="test")),
-        kp.gaussian_notions_plot(run("thm-gauss-cancorr", scale="test")),
-        kp.hsic_bias_plot(run("thm-hsic-unbiased", scale="test")),
-        kp.permutation_null_plot(run("prop-cka-permutation-null", scale="test")),
+        kp.spectrum_coupling_plot(run("thm-ka-spectral", scale="test").payload),
+        kp.concentration_plot(run("thm-ka-concentration", scale="test").payload),
+        kp.gaussian_notions_plot(run("thm-gauss-cancorr", scale="test").payload),
+        kp.hsic_bias_plot(run("thm-hsic-unbiased", scale="test").payload),
+        kp.permutation_null_plot(run("prop-cka-permutation-null", scale="test").payload),
     ]
     r = np.random.default_rng(0)
     fake = LayerComparison(["a", "b", "c"], ["input", "h1", "logits"], [(0, 1)],
                            {k: r.uniform(0, 1, (1, 3, 3)) for k in "abc"}, [0.9, 0.9], 10, 0.0)
-    figs += [kp.layer_notions_plot(fake), kp.notion_agreement_plot(fake, rank_agreement(fake))]
+    figs += [kp.layer_notions_plot(fake), kp.notion_agreement_plot(rank_agreement(fake))]
     for fig in figs:
         fig.canvas.draw()  # renders every label (mathtext errors surface here)
         for ax in fig.axes:

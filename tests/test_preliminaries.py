@@ -73,7 +73,7 @@ def test_a_wrong_identity_would_fail():
 
     g = torch.Generator().manual_seed(0)
     X = torch.randn(20, 3, generator=g, dtype=torch.float64) + 1.0
-    H = P._centring_matrix(20, "cpu")
+    H = P._centering_matrix(20, "cpu")
     c = Comparisons().close("XX' vs HXX'H", (X @ X.T).abs().max(), (H @ X @ X.T @ H).abs().max())
     assert not c.rows[0].passed
 
@@ -109,15 +109,15 @@ def _labelled(fig):
 
 def test_figures_have_labelled_axes():
     r = run("thm-eckart-young", scale="test", device="cpu")
-    fig = P_plots().spectrum_plot(r.notes["spectra"], n=r.notes["n"])
+    fig = P_plots().spectrum_plot(r.payload)
     assert len(_labelled(fig)) == 2
     plt.close(fig)
-    mats, labels = EP.digits_gram_matrices(40, device="cpu")
-    fig = P_plots().gram_heatmaps(mats, labels)
-    assert len(_labelled(fig)) >= len(mats)
+    grams = EP.digits_gram_matrices(40, device="cpu")
+    fig = P_plots().gram_heatmaps(grams)
+    assert len(_labelled(fig)) >= len(grams.matrices)
     plt.close(fig)
     op = run("prop-empirical-operator", scale="test", device="cpu")
-    fig = P_plots().convergence_plot(op.notes["sizes"], op.notes["mean_error"], op.notes["slope"])
+    fig = P_plots().convergence_plot(op.payload)
     _labelled(fig)
     plt.close(fig)
 
@@ -125,7 +125,7 @@ def test_figures_have_labelled_axes():
 def test_eckart_young_curve_is_the_tail():
     """The figure's right panel plots exactly the Eckart-Young tail ratio."""
     s = np.array([3.0, 2.0, 1.0])
-    fig = P_plots().spectrum_plot({"toy": s}, k_mark=1)
+    fig = P_plots().spectrum_plot(P.SingularSpectra({"toy": s}, n=3), k_mark=1)
     line = fig.axes[1].get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), [1.0, 5 / 14, 1 / 14])
     plt.close(fig)

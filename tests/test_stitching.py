@@ -133,13 +133,13 @@ def test_sweep_shape_and_bound(tiny):
     assert len(res) == len(nets) ** 2 * L**2
     res.assert_bound()
     assert res.bound_violations.size == 0
-    assert np.all(res["bound"] >= res["risk_B"] - 1e-15)
-    assert np.all((res["cka"] >= -1e-12) & (res["cka"] <= 1 + 1e-12))
-    same = res.mask(same_net=True) & (res["i"] == res["j"])
-    assert np.all(res["A_tilde"][same] <= 1e-18 * (1 + res["A_tilde"].max()) + 1e-20)
-    assert np.all(np.abs(res["penalty"][same]) <= 1e-12)  # A into itself at the same layer: no penalty
-    np.testing.assert_allclose(res["cka"][same], 1.0, atol=1e-12)
-    assert np.isfinite(res["acc_task"]).sum() == 1
+    assert np.all(res.bound >= res.risk_B - 1e-15)
+    assert np.all((res.cka >= -1e-12) & (res.cka <= 1 + 1e-12))
+    same = res.mask(same_net=True) & (res.i == res.j)
+    assert np.all(res.A_tilde[same] <= 1e-18 * (1 + res.A_tilde.max()) + 1e-20)
+    assert np.all(np.abs(res.penalty[same]) <= 1e-12)  # A into itself at the same layer: no penalty
+    np.testing.assert_allclose(res.cka[same], 1.0, atol=1e-12)
+    assert np.isfinite(res.acc_task).sum() == 1
     assert "bound holds on" in res.summary()
 
 
@@ -153,48 +153,52 @@ def test_sweep_matches_stitcher_module(tiny):
     with torch.no_grad():
         za, zb = ma.representations(X)[i], mb.representations(X)[j]
         s = least_squares_stitcher(za, zb)
-        assert res["A_tilde"][k] == pytest.approx(stitch_residual(s, za, zb), rel=1e-8)
+        assert res.A_tilde[k] == pytest.approx(stitch_residual(s, za, zb), rel=1e-8)
         p = torch.softmax(mb.head(j)(s(za)), 1)
         onehot = torch.nn.functional.one_hot(split.y_train, 10).double()
-        assert res["risk_stitch"][k] == pytest.approx(float(((p - onehot) ** 2).sum() / len(X)), rel=1e-8)
-    assert res["kappa"][k] == pytest.approx(
+        assert res.risk_stitch[k] == pytest.approx(float(((p - onehot) ** 2).sum() / len(X)), rel=1e-8)
+    assert res.kappa[k] == pytest.approx(
         math.prod(float(torch.linalg.matrix_norm(mb.layers[t].weight.detach(), ord=2)) for t in range(j, len(mb.layers))), rel=1e-12)
 
 
 def test_assert_bound_reports_violations(tiny):
     _, _, res = tiny
-    bad = E.StitchResults(res.dataset, res.nets, {k: v.copy() for k, v in res.cols.items()})
-    bad.cols["risk_stitch"][3] = bad.cols["bound"][3] * 2
+    bad = res.replace()
+    bad.risk_stitch[3] = bad.bound[3] * 2
+    assert res.bound_violations.size == 0  # the copy is independent of the original
     with pytest.raises(AssertionError, match="fails on 1 of"):
         bad.assert_bound()
 
 
-def test_brier_and_spearman():
+def test_brier_risk_and_spearman():
     logits = torch.tensor([[0.0, 0.0], [100.0, -100.0]], dtype=F64)
     y = torch.tensor([0, 0])
     # first row: p = (1/2, 1/2) -> 1/4 + 1/4; second: p = (1, 0) exactly in float64 -> 0
-    assert E.brier(logits, y, 2) == pytest.approx(0.25, abs=1e-15)
+    assert E.brier_risk(logits, y, 2) == pytest.approx(0.25, abs=1e-15)
     from scipy.stats import spearmanr
 
     g = np.random.default_rng(0)
     x, z = g.normal(size=30), g.integers(0, 5, size=30).astype(float)  # ties in z
-    assert E._spearman(x, z) == pytest.approx(spearmanr(x, z).statistic, abs=1e-12)
+    from alignbook.experiments._ranks import spearman
+
+    assert spearman(x, z) == pytest.approx(spearmanr(x, z).statistic, abs=1e-12)
 
 
 def test_config_errors_and_scales():
     with pytest.raises(ValueError, match="dataset"):
         E.config("cifar")
     t, b = E.config("digits", "test"), E.config("digits", "book")
-    assert len(t["seeds"]) * len(t["widths"]) < len(b["seeds"]) * len(b["widths"])
-    assert E.config("fashion-mnist", "full")["n_train"] is None
+    assert len(t.seeds) * len(t.widths) < len(b.seeds) * len(b.widths)
+    assert E.config("fashion-mnist", "full").n_train is None
 
 
 def test_plots_have_labelled_axes(tiny):
     from alignbook.plots import stitching as P
+    from alignbook.theory.stitching import ConditionSweep
 
     _, _, res = tiny
     figs = [P.penalty_heatmap([res, res]), P.bound_vs_actual(res), P.cka_vs_penalty(res),
-            P.cka_vs_condition([1, 10, 100], [1.0, 0.6, 0.4], dim=10)]
+            P.cka_vs_condition(ConditionSweep(np.array([1, 10, 100]), np.array([1.0, 0.6, 0.4]), dim=10))]
     import matplotlib.pyplot as plt
 
     for fig in figs:

@@ -9,9 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alignbook.theory.tradeoff import symbolic as sym
+from alignbook.data import TwoModalityModel
 from alignbook.experiments import tradeoff as ex
 from alignbook.plots import tradeoff as pt
 from alignbook.models.contrastive import TwoTower, symmetric_infonce, train_two_tower
+from alignbook.theory.tradeoff.redundancy import RedundancySweeps
 
 matplotlib.use("Agg")
 F64 = torch.float64
@@ -56,9 +58,9 @@ def test_infonce_rejects_bad_input(bad, match):
 
 
 def test_two_tower_training_is_deterministic_and_learns():
-    m = ex.TwoModalityModel.make(redundancy=1.0, seed=3)
+    m = TwoModalityModel.make(redundancy=1.0, seed=3)
     d = m.sample(256, seed=4)
-    X1, X2, Y1, Y2 = (d[k].float() for k in ("X1", "X2", "Y1", "Y2"))
+    X1, X2, Y1, Y2 = (v.float() for v in (d.X1, d.X2, d.Y1, d.Y2))
     net = TwoTower((10, 10), dim=4, hidden=(16,))
     h1 = train_two_tower(net, X1, X2, Y1, Y2, alpha=1.0, epochs=15, batch_size=64, seed=1, device="cpu")
     z_a = net.embed(X1, 0).detach().clone()
@@ -98,15 +100,15 @@ def test_linear_tools_reject_bad_input():
     with pytest.raises(TypeError, match="tensor"):
         ex.lin_mmse([[1.0]], torch.zeros(1, 1))
     with pytest.raises(ValueError, match="redundancy"):
-        ex.TwoModalityModel.make(redundancy=1.5)
+        TwoModalityModel.make(redundancy=1.5)
     with pytest.raises(ValueError, match="identifiable"):
-        ex.TwoModalityModel.make(p1=3, ks=2, k1=2)
+        TwoModalityModel.make(p1=3, ks=2, k1=2)
 
 
 def test_population_covariance_matches_a_large_sample():
-    m = ex.TwoModalityModel.make(redundancy=0.4, seed=5)
+    m = TwoModalityModel.make(redundancy=0.4, seed=5)
     d = m.sample(100_000, seed=6)
-    V = torch.cat([d["X1"], d["X2"], d["Y1"], d["Y2"]], 1)
+    V = torch.cat([d.X1, d.X2, d.Y1, d.Y2], 1)
     emp = torch.cov(V.T, correction=0)
     S = m.covariance()
     # entries are O(1) with standard error <= ~ sqrt(2/n) * max variance ~ 0.01
@@ -119,7 +121,7 @@ def test_population_covariance_matches_a_large_sample():
 def test_penalised_path_matches_direct_minimisation():
     from scipy.optimize import minimize
 
-    m = ex.TwoModalityModel.make(p1=4, p2=3, ks=1, k1=2, k2=1, redundancy=0.5, seed=2)
+    m = TwoModalityModel.make(p1=4, p2=3, ks=1, k1=2, k2=1, redundancy=0.5, seed=2)
     S11, S12, S22, c1y, _, vy = (t.cpu() for t in m.blocks())
     p1, p2 = 4, 3
     for lam in (0.0, 0.3, 5.0):
@@ -130,17 +132,17 @@ def test_penalised_path_matches_direct_minimisation():
             return risk + lam * al
         x = minimize(J, np.zeros(p1 + p2), method="BFGS", options=dict(gtol=1e-12)).x
         path = ex.penalised_path(S11, S12, S22, c1y, float(vy), [lam])
-        assert np.allclose(path["w"][0].numpy(), x[:p1], atol=1e-6)
-        assert abs(float(path["objective"][0]) - J(x)) < 1e-10
+        assert np.allclose(path.w[0].numpy(), x[:p1], atol=1e-6)
+        assert abs(float(path.objective[0]) - J(x)) < 1e-10
 
 
 def test_sympy_derivation():
     d = sym.derive()
     c, kappa, lam, w = sym.symbols()
-    assert d["envelope"] == 0
-    assert sym.sp.simplify(d["w_star"] - c / (1 + lam * kappa)) == 0
-    assert d["risk_limit_pos"] == 0 and d["align_limit_pos"] == 0
-    assert sym.sp.simplify(d["risk_limit_zero"] + c ** 2) == 0
+    assert d.envelope == 0
+    assert sym.sp.simplify(d.w_star - c / (1 + lam * kappa)) == 0
+    assert d.risk_limit_pos == 0 and d.align_limit_pos == 0
+    assert sym.sp.simplify(d.risk_limit_zero + c ** 2) == 0
     with pytest.raises(ValueError, match="kappa"):
         sym.front([1.0], [-0.1], 1.0, [1.0])
 
@@ -148,22 +150,22 @@ def test_sympy_derivation():
 # ---------------------------------------------------------------- sweeps, real data, plots
 def test_contrastive_sweep_orders_redundant_before_complementary():
     r = ex.contrastive_sweep(levels=(1.0, 0.0), alphas=(0.0, 1.0), scale="test", seeds=[0], device="cpu")
-    assert r["knn_risk"].shape == (2, 2)
-    assert r["knn_loss"][0] < r["knn_loss"][1]
+    assert r.knn_risk.shape == (2, 2)
+    assert r.knn_loss[0] < r.knn_loss[1]
 
 
 def test_digits_halves_targets():
     d = ex.digits_halves()
-    assert d["X1_train"].shape[0] == d["Y1_train"].shape[0] == d["y_train"].shape[0]
-    assert ex.lin_mmse(d["Y1_train"], d["X1_train"]) < 1e-20  # ink of the left half is linear in the left half
-    assert float(d["X1_train"].std(0).min()) > 0
-    diag = ex.redundancy_diagnostics(d["X1_train"], d["X2_train"], d["Y1_train"])
-    assert 0 < diag["r2_x2"] < 1 and np.all(np.diff(diag["rho"]) <= 1e-12)
+    assert d.X1_train.shape[0] == d.Y1_train.shape[0] == d.y_train.shape[0]
+    assert ex.lin_mmse(d.Y1_train, d.X1_train) < 1e-20  # ink of the left half is linear in the left half
+    assert float(d.X1_train.std(0).min()) > 0
+    diag = ex.redundancy_diagnostics(d.X1_train, d.X2_train, d.Y1_train)
+    assert 0 < diag.r2_x2 < 1 and np.all(np.diff(diag.rho) <= 1e-12)
 
 
 def test_plots_have_labelled_axes():
     lin = ex.linear_sweep(levels=(1.0, 0.0))
-    for fig in (pt.pareto_plot(lin), pt.risk_vs_weight(lin)):
+    for fig in (pt.pareto_plot(lin), pt.risk_vs_weight(RedundancySweeps(linear=lin))):
         for ax in fig.axes:
             assert ax.get_xlabel() and ax.get_ylabel()
         matplotlib.pyplot.close(fig)

@@ -5,7 +5,7 @@
   folder, or a download where the network allows; otherwise a clear error saying how to get it.
 """
 from .digits import Split, load_digits, make_split  # noqa: F401
-from .synthetic import TwoModalityModel  # noqa: F401
+from .synthetic import PopulationBlocks, TwoModalityModel, TwoModalitySample  # noqa: F401
 
 
 def load_fashion_mnist(*args, **kwargs):
@@ -15,4 +15,5 @@ def load_fashion_mnist(*args, **kwargs):
     return _load(*args, **kwargs)
 
 
-__all__ = ["Split", "TwoModalityModel", "load_digits", "load_fashion_mnist", "make_split"]
+__all__ = ["PopulationBlocks", "Split", "TwoModalityModel", "TwoModalitySample", "load_digits", "load_fashion_mnist",
+           "make_split"]

@@ -1,10 +1,11 @@
-"""Real-data layer comparison: hidden layers of small MLPs trained on scikit-learn's digits.
+"""The kernel-alignment chapter's experiment: layers of small MLPs trained on scikit-learn's digits.
 
 ``run(scale)`` trains a few MLPs that differ only in their seed, takes the representations of
 the held-out digits at every layer (input, hidden layers after the activation, logits) and
 compares every layer of one network with every layer of another under several notions of
-alignment. It returns a :class:`LayerComparison` of plain arrays; the chapter *Kernel alignment
-and its relatives* plots it with :mod:`alignbook.plots.kernel_alignment`.
+alignment. It returns a :class:`LayerComparison`; :func:`rank_agreement` says how similarly the
+notions rank the layer pairs (:class:`NotionAgreement`). The chapter *Kernel alignment and its
+relatives* plots both with :mod:`alignbook.plots.kernel_alignment`.
 
 Scales: ``test`` (2 nets, few epochs, 150 held-out points), ``book`` (3 nets, 300 held-out
 points; about ten seconds on a 2-core CPU), ``full`` (5 nets, wider, longer training).
@@ -18,40 +19,41 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .. import measures as M
 from ..data import load_digits
 from ..device import get_device, pick
+from ..measures import cca_similarity, cka, distance_correlation, kernel_alignment, mutual_knn
 from ..models import MLP, accuracy, train_classifier
+from ._ranks import spearman_matrix
 
-__all__ = ["NOTIONS", "LayerComparison", "compare", "rank_agreement", "run"]
+__all__ = ["NOTIONS", "LayerComparison", "NotionAgreement", "compare", "rank_agreement", "run"]
 
 
 def _ka(X, Y):
-    return M.kernel_alignment(X, Y)
+    return kernel_alignment(X, Y)
 
 
 def _cka(X, Y):
-    return M.cka(X, Y)
+    return cka(X, Y)
 
 
 def _cka_u(X, Y):
-    return M.cka(X, Y, estimator="unbiased")
+    return cka(X, Y, estimator="unbiased")
 
 
 def _cka_rbf(X, Y):
-    return M.cka(X, Y, kernel="rbf", bandwidth=1.0)
+    return cka(X, Y, kernel="rbf", bandwidth=1.0)
 
 
 def _dcor2(X, Y):
-    return M.distance_correlation(X, Y, squared=True)
+    return distance_correlation(X, Y, squared=True)
 
 
 def _cca2(X, Y):
-    return M.cca_similarity(X, Y, kind="mean_squared")
+    return cca_similarity(X, Y, kind="mean_squared")
 
 
 def _knn(X, Y):
-    return M.mutual_knn(X, Y, k=10)
+    return mutual_knn(X, Y, k=10)
 
 
 # name -> (function, short description)
@@ -68,7 +70,37 @@ NOTIONS = {
 
 @dataclass
 class LayerComparison:
-    """Alignment between every layer of network a and every layer of network b, per notion."""
+    """Alignment between every layer of network a and every layer of network b, per notion.
+
+    Attributes
+    ----------
+    notions : list of str
+        Names of the notions (keys of :data:`NOTIONS`).
+    layers : list of str
+        Layer names, ``"input"`` first and ``"logits"`` last.
+    pairs : list of (int, int)
+        The pairs of networks compared.
+    values : dict of str to numpy.ndarray
+        Notion to its ``(n_pairs, L, L)`` array: entry ``[p, i, j]`` compares layer ``i`` of the
+        first network of pair ``p`` with layer ``j`` of the second.
+    accuracies : list of float
+        Test accuracy of each network.
+    n_eval : int
+        Number of held-out digits the layers are compared on.
+    seconds : float
+        Wall time of the run.
+    widths : list of int
+        Width of each layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.experiments.kernel_alignment import LayerComparison
+    >>> res = LayerComparison(["CKA (linear)"], ["input", "logits"], [(0, 1)],
+    ...                       {"CKA (linear)": np.array([[[1.0, 0.4], [0.5, 0.9]]])}, [0.9, 0.9], 100, 0.0)
+    >>> res.mean("CKA (linear)").diagonal().tolist()
+    [1.0, 0.9]
+    """
 
     notions: list[str]
     layers: list[str]
@@ -80,7 +112,7 @@ class LayerComparison:
     widths: list[int] = field(default_factory=list)
 
     def mean(self, notion: str) -> np.ndarray:
-        """The (L, L) matrix averaged over the pairs of networks."""
+        """The (L, L) matrix of ``notion`` averaged over the pairs of networks."""
         return self.values[notion].mean(axis=0)
 
     def table(self) -> str:
@@ -104,7 +136,18 @@ class LayerComparison:
 
 
 def compare(reps_a: list[torch.Tensor], reps_b: list[torch.Tensor], notions=None) -> dict[str, np.ndarray]:
-    """Every notion between every layer of ``reps_a`` and every layer of ``reps_b``: notion -> (L, L)."""
+    """Every notion between every layer of ``reps_a`` and every layer of ``reps_b``: notion -> (L, L).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.experiments.kernel_alignment import compare
+    >>> g = torch.Generator().manual_seed(0)
+    >>> reps = [torch.randn(30, 4, generator=g, dtype=torch.float64), torch.randn(30, 3, generator=g, dtype=torch.float64)]
+    >>> out = compare(reps, reps, notions=["CKA (linear)"])
+    >>> out["CKA (linear)"].shape, round(float(out["CKA (linear)"][0, 0]), 12)
+    ((2, 2), 1.0)
+    """
     notions = list(notions or NOTIONS)
     L = len(reps_a)
     out = {nm: np.zeros((L, len(reps_b))) for nm in notions}
@@ -115,17 +158,49 @@ def compare(reps_a: list[torch.Tensor], reps_b: list[torch.Tensor], notions=None
     return out
 
 
-def rank_agreement(result: LayerComparison) -> np.ndarray:
-    """Spearman rank correlation between notions over all (pair, layer, layer) entries."""
-    from scipy.stats import spearmanr
+@dataclass
+class NotionAgreement:
+    """Spearman rank correlation between notions over every (pair, layer, layer) entry.
 
+    Attributes
+    ----------
+    notions : list of str
+        The notions, in the order of the rows and columns of ``rho``.
+    rho : numpy.ndarray
+        ``(k, k)`` symmetric matrix with unit diagonal.
+    """
+
+    notions: list
+    rho: np.ndarray
+
+
+def rank_agreement(result: LayerComparison) -> NotionAgreement:
+    """How similarly the notions rank the layer pairs of ``result`` (Spearman, average ranks for ties).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.experiments.kernel_alignment import LayerComparison, rank_agreement
+    >>> a = np.arange(8.0).reshape(2, 2, 2)
+    >>> res = LayerComparison(["a", "b", "c"], ["input", "logits"], [(0, 1), (0, 2)],
+    ...                       {"a": a, "b": a ** 2, "c": -a}, [0.9] * 3, 10, 0.0)
+    >>> rank_agreement(res).rho.round(12).tolist()  # a and a**2 rank alike, -a reverses
+    [[1.0, 1.0, -1.0], [1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]]
+    """
     V = np.stack([result.values[nm].reshape(-1) for nm in result.notions], axis=1)
-    rho = spearmanr(V).statistic
-    return np.atleast_2d(rho)
+    return NotionAgreement(notions=list(result.notions), rho=spearman_matrix(V))
 
 
 def run(scale: str | None = None, seed: int = 0, device=None, notions=None) -> LayerComparison:
-    """Train the networks and compare their layers (see the module docstring for the scales)."""
+    """Train the networks and compare their layers (see the module docstring for the scales).
+
+    Examples
+    --------
+    >>> from alignbook.experiments import kernel_alignment
+    >>> res = kernel_alignment.run("test", device="cpu", notions=["CKA (linear)"])
+    >>> res.layers, len(res.pairs)
+    (['input', 'hidden 1', 'hidden 2', 'logits'], 1)
+    """
     t0 = time.perf_counter()
     dev = get_device(device)
     n_nets = pick(scale, test=2, book=3, full=5)

@@ -23,27 +23,38 @@ All of it is computed in float64 on float64 copies of the networks.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from ..data import Split
+from ..data import Split, load_digits, load_fashion_mnist
 from ..device import REDUCTION_DTYPE, get_device, pick, threads
 from ..measures import cka
-from ..models import MLP, accuracy, train_classifier
-from ..models.stitch import train_stitcher
+from ..models import MLP, accuracy, train_classifier, train_stitcher
+from ._ranks import spearman
 
-__all__ = ["TrainedNet", "StitchResults", "brier", "config", "train_nets", "stitch_all", "run"]
+__all__ = ["COLUMNS", "StitchConfig", "StitchResults", "TrainedNet", "brier_risk", "config", "run", "stitch_all",
+           "train_nets"]
 
+#: The per-row fields of :class:`StitchResults`, in order (integers first).
 COLUMNS = ("a", "b", "i", "j", "risk_B", "A_tilde", "kappa", "risk_stitch", "bound", "ratio",
            "acc_B", "acc_stitch", "penalty", "cka", "acc_task")
 
 
 @dataclass
 class TrainedNet:
-    """A trained MLP with its seed, hidden widths and accuracies."""
+    """A trained MLP with its seed, hidden widths and accuracies.
+
+    Examples
+    --------
+    >>> from alignbook.experiments.stitching import TrainedNet
+    >>> from alignbook.models import MLP
+    >>> TrainedNet(MLP(4, (8, 8), 3), seed=1, hidden=(8, 8), train_acc=0.9, test_acc=0.8).label
+    'w8-s1'
+    """
 
     model: MLP
     seed: int
@@ -53,56 +64,115 @@ class TrainedNet:
 
     @property
     def label(self) -> str:
+        """``w<first hidden width>-s<seed>``."""
         return f"w{self.hidden[0]}-s{self.seed}"
 
 
 @dataclass
 class StitchResults:
-    """One row per (A, B, i, j); columns as numpy arrays (see :data:`COLUMNS`)."""
+    """One row per stitched (A, i, B, j): every field below is an array with one entry per row.
+
+    Attributes
+    ----------
+    dataset : str
+        Name of the data set.
+    nets : list of TrainedNet
+        The networks; ``a`` and ``b`` index into it.
+    a, b, i, j : numpy.ndarray of int
+        Source network and its layer, target network and its layer (0 = input, last = logits).
+    risk_B : numpy.ndarray
+        B's own Brier risk on the training sample.
+    A_tilde : numpy.ndarray
+        Least-squares matching error of the stitcher (training sample).
+    kappa : numpy.ndarray
+        Lipschitz constant of B after layer ``j`` (product of spectral norms).
+    risk_stitch, bound, ratio : numpy.ndarray
+        Brier risk of the stitched model, Theorem 1's bound, and ``bound / risk_stitch``.
+    acc_B, acc_stitch, penalty : numpy.ndarray
+        Test accuracy of B, of the stitched model, and their difference.
+    cka : numpy.ndarray
+        Linear CKA between layer ``i`` of A and layer ``j`` of B on the test sample.
+    acc_task : numpy.ndarray
+        Test accuracy of a task-loss stitcher on the rows where one was trained, NaN elsewhere.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.experiments.stitching import COLUMNS, StitchResults
+    >>> rows = {k: np.array([0, 0]) if k in "abij" else np.array([0.1, 0.2]) for k in COLUMNS}
+    >>> res = StitchResults("toy", nets=[], **rows)
+    >>> len(res), res.bound_violations.size
+    (2, 0)
+    """
 
     dataset: str
     nets: list
-    cols: dict = field(default_factory=dict)
+    a: np.ndarray
+    b: np.ndarray
+    i: np.ndarray
+    j: np.ndarray
+    risk_B: np.ndarray
+    A_tilde: np.ndarray
+    kappa: np.ndarray
+    risk_stitch: np.ndarray
+    bound: np.ndarray
+    ratio: np.ndarray
+    acc_B: np.ndarray
+    acc_stitch: np.ndarray
+    penalty: np.ndarray
+    cka: np.ndarray
+    acc_task: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.cols["a"])
+        return len(self.a)
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.cols[name]
+    def replace(self, **fields) -> "StitchResults":
+        """A copy with some fields replaced (arrays not given are copied)."""
+        copies = {k: getattr(self, k).copy() for k in COLUMNS if k not in fields}
+        return dataclasses.replace(self, **copies, **fields)
 
     @property
     def bound_violations(self) -> np.ndarray:
         """Indices of rows where the stitched risk exceeds the Theorem 1 bound (must be empty)."""
-        return np.flatnonzero(~(self.cols["risk_stitch"] <= self.cols["bound"]))
+        return np.flatnonzero(~(self.risk_stitch <= self.bound))
 
     def assert_bound(self) -> None:
         """Raise ``AssertionError`` naming every pair where Theorem 1's bound fails."""
         bad = self.bound_violations
         if bad.size:
-            rows = "; ".join(f"A={self.cols['a'][k]} i={self.cols['i'][k]} B={self.cols['b'][k]} j={self.cols['j'][k]}: "
-                             f"{self.cols['risk_stitch'][k]:.6g} > {self.cols['bound'][k]:.6g}" for k in bad[:10])
+            rows = "; ".join(f"A={self.a[k]} i={self.i[k]} B={self.b[k]} j={self.j[k]}: "
+                             f"{self.risk_stitch[k]:.6g} > {self.bound[k]:.6g}" for k in bad[:10])
             raise AssertionError(f"Theorem 1 bound fails on {bad.size} of {len(self)} stitched pairs: {rows}")
 
-    def mask(self, same_net: bool | None = None, **eq) -> np.ndarray:
-        """Boolean row mask: ``same_net`` (A is B or not) and equality on columns, e.g. ``i=1``."""
+    def mask(self, same_net: bool | None = None, a: int | None = None, b: int | None = None, i: int | None = None,
+             j: int | None = None) -> np.ndarray:
+        """Boolean row mask: ``same_net`` (A is B or not) and equality on ``a``, ``b``, ``i``, ``j``."""
         m = np.ones(len(self), dtype=bool)
         if same_net is not None:
-            m &= (self.cols["a"] == self.cols["b"]) == same_net
-        for k, v in eq.items():
-            m &= self.cols[k] == v
+            m &= (self.a == self.b) == same_net
+        for values, want in ((self.a, a), (self.b, b), (self.i, i), (self.j, j)):
+            if want is not None:
+                m &= values == want
         return m
 
-    def layer_matrix(self, column: str, rows: np.ndarray | None = None, stat: str = "mean") -> np.ndarray:
-        """``stat`` ("mean" or "median") of ``column`` over the selected rows for each (i, j), indexed [i, j]."""
+    def layer_matrix(self, values: np.ndarray, rows: np.ndarray | None = None, stat: str = "mean") -> np.ndarray:
+        """``stat`` ("mean" or "median") of the per-row ``values`` over the selected rows, for each (i, j).
+
+        ``values`` is one of the fields (for example ``res.penalty``); the result is indexed
+        ``[i, j]``, NaN where no finite value was selected.
+        """
         if stat not in ("mean", "median"):
             raise ValueError(f"stat={stat!r} must be 'mean' or 'median'")
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != self.a.shape:
+            raise ValueError(f"values must have one entry per row ({len(self)}), got shape {values.shape}")
         rows = np.ones(len(self), dtype=bool) if rows is None else rows
-        ni, nj = int(self.cols["i"].max()) + 1, int(self.cols["j"].max()) + 1
+        ni, nj = int(self.i.max()) + 1, int(self.j.max()) + 1
         out = np.full((ni, nj), np.nan)
         for i in range(ni):
             for j in range(nj):
-                sel = rows & (self.cols["i"] == i) & (self.cols["j"] == j)
-                vals = self.cols[column][sel]
+                sel = rows & (self.i == i) & (self.j == j)
+                vals = values[sel]
                 vals = vals[np.isfinite(vals)]
                 if vals.size:
                     out[i, j] = vals.mean() if stat == "mean" else np.median(vals)
@@ -110,23 +180,22 @@ class StitchResults:
 
     def summary(self) -> str:
         """A few lines for the chapter: pairs, bound holds, ratio range, CKA-penalty correlation."""
-        c = self.cols
-        other = c["a"] != c["b"]
-        r = c["ratio"][np.isfinite(c["ratio"])]
-        rho = _spearman(c["cka"][other], c["penalty"][other])
+        other = self.a != self.b
+        r = self.ratio[np.isfinite(self.ratio)]
+        rho = spearman(self.cka[other], self.penalty[other])
         lines = [
             f"{self.dataset}: {len(self.nets)} networks, {len(self)} stitched (A, i, B, j) pairs",
             f"  Theorem 1 bound holds on {len(self) - self.bound_violations.size} of {len(self)} pairs "
-            f"(worst risk/bound = {np.max(c['risk_stitch'] / c['bound']):.4f})",
+            f"(worst risk/bound = {np.max(self.risk_stitch / self.bound):.4f})",
             f"  bound / actual stitched risk: median {np.median(r):.3g}, range [{r.min():.3g}, {r.max():.3g}]",
             f"  test accuracy of the networks: {', '.join(f'{n.test_acc:.3f}' for n in self.nets)}",
             f"  Spearman correlation of CKA and stitching penalty (A != B): {rho:.3f}",
         ]
-        task = np.isfinite(c["acc_task"])
+        task = np.isfinite(self.acc_task)
         if task.any():
             lines.append(
-                f"  task-loss stitchers on {int(task.sum())} pairs: mean test accuracy {np.mean(c['acc_task'][task]):.3f} "
-                f"vs least squares {np.mean(c['acc_stitch'][task]):.3f} on the same pairs"
+                f"  task-loss stitchers on {int(task.sum())} pairs: mean test accuracy {np.mean(self.acc_task[task]):.3f} "
+                f"vs least squares {np.mean(self.acc_stitch[task]):.3f} on the same pairs"
             )
         return "\n".join(lines)
 
@@ -134,42 +203,57 @@ class StitchResults:
         return self.summary()
 
 
-def _rank(x: np.ndarray) -> np.ndarray:
-    order = np.argsort(x, kind="mergesort")
-    r = np.empty(len(x))
-    r[order] = np.arange(len(x))
-    # average ranks of ties
-    xs = x[order]
-    k = 0
-    while k < len(x):
-        m = k
-        while m + 1 < len(x) and xs[m + 1] == xs[k]:
-            m += 1
-        r[order[k:m + 1]] = (k + m) / 2
-        k = m + 1
-    return r
+def brier_risk(logits: torch.Tensor, y: torch.Tensor, n_classes: int) -> float:
+    r"""Brier risk: mean square loss of the softmax probabilities against one-hot labels (float64).
 
-
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    if len(x) < 3:
-        return math.nan
-    rx, ry = _rank(np.asarray(x, float)), _rank(np.asarray(y, float))
-    rx, ry = rx - rx.mean(), ry - ry.mean()
-    den = math.sqrt(float((rx * rx).sum() * (ry * ry).sum()))
-    return float((rx * ry).sum() / den) if den > 0 else math.nan
-
-
-def brier(logits: torch.Tensor, y: torch.Tensor, n_classes: int) -> float:
-    r"""Mean square loss of the softmax probabilities against one-hot labels (float64)."""
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.experiments.stitching import brier_risk
+    >>> brier_risk(torch.tensor([[0.0, 0.0], [100.0, -100.0]], dtype=torch.float64), torch.tensor([0, 0]), 2)
+    0.25
+    """
     p = torch.softmax(logits.to(REDUCTION_DTYPE), dim=1)
     onehot = torch.nn.functional.one_hot(y, n_classes).to(REDUCTION_DTYPE)
     return float(((p - onehot) ** 2).sum() / logits.shape[0])
 
 
-def config(dataset: str, scale: str | None = None) -> dict:
-    """The experiment's settings at ``scale`` (``test``, ``book`` or ``full``)."""
+@dataclass(frozen=True)
+class StitchConfig:
+    """The settings of the stitching experiment on one data set at one run scale.
+
+    Examples
+    --------
+    >>> from alignbook.experiments.stitching import config
+    >>> cfg = config("digits", "test")
+    >>> cfg.seeds, cfg.widths, cfg.epochs
+    ([0, 1], [16], 8)
+    """
+
+    dataset: str
+    seeds: list
+    widths: list
+    depth: int
+    epochs: int
+    batch_size: int
+    lr: float
+    n_train: int | None
+    n_test: int | None
+    task_pairs: int
+    task_epochs: int
+
+
+def config(dataset: str, scale: str | None = None) -> StitchConfig:
+    """The experiment's settings for ``dataset`` (``"digits"`` or ``"fashion-mnist"``) at ``scale``.
+
+    Examples
+    --------
+    >>> from alignbook.experiments.stitching import config
+    >>> config("fashion-mnist", "full").n_train is None  # the whole training split
+    True
+    """
     if dataset == "digits":
-        return dict(
+        return StitchConfig(
             dataset="digits",
             seeds=pick(scale, test=[0, 1], book=[0, 1, 2], full=[0, 1, 2, 3, 4]),
             widths=pick(scale, test=[16], book=[32, 64], full=[32, 64, 128, 256]),
@@ -180,7 +264,7 @@ def config(dataset: str, scale: str | None = None) -> dict:
             task_pairs=pick(scale, test=1, book=6, full=40), task_epochs=15,
         )
     if dataset == "fashion-mnist":
-        return dict(
+        return StitchConfig(
             dataset="fashion-mnist",
             seeds=pick(scale, test=[0, 1], book=[0, 1], full=[0, 1, 2, 3]),
             widths=pick(scale, test=[16], book=[64, 128], full=[64, 128, 256, 512]),
@@ -196,7 +280,16 @@ def config(dataset: str, scale: str | None = None) -> dict:
 
 def train_nets(split: Split, seeds, widths, depth: int = 2, epochs: int = 30, lr: float = 1e-3,
                batch_size: int = 128, device=None) -> list[TrainedNet]:
-    """Train one ReLU MLP per (width, seed) on ``split`` (cross-entropy, Adam)."""
+    """Train one ReLU MLP per (width, seed) on ``split`` (cross-entropy, Adam; see :func:`~alignbook.models.train_classifier`).
+
+    Examples
+    --------
+    >>> from alignbook.data import load_digits
+    >>> from alignbook.experiments.stitching import train_nets
+    >>> nets = train_nets(load_digits(seed=0), seeds=[0], widths=[8], epochs=1, device="cpu")
+    >>> [n.label for n in nets], nets[0].hidden
+    (['w8-s0'], (8, 8))
+    """
     dev = get_device(device)
     with threads(1, dev):
         return _train_nets(split, seeds, widths, depth, epochs, lr, batch_size, dev)
@@ -223,6 +316,15 @@ def stitch_all(nets: list[TrainedNet], split: Split, task_pairs: int = 0, task_e
     computed there, accuracies and CKA on the test split. For ``task_pairs`` randomly chosen
     (A != B, i, j) rows, a task-loss stitcher is also trained and its test accuracy recorded
     in ``acc_task`` (NaN elsewhere).
+
+    Examples
+    --------
+    >>> from alignbook.data import load_digits
+    >>> from alignbook.experiments.stitching import stitch_all, train_nets
+    >>> split = load_digits(seed=0)
+    >>> res = stitch_all(train_nets(split, seeds=[0, 1], widths=[8], epochs=1, device="cpu"), split, device="cpu")
+    >>> len(res), res.bound_violations.size  # 2 x 2 networks, 4 x 4 layers; Theorem 1 everywhere
+    (64, 0)
     """
     dev = get_device(device)
     with threads(1, dev):
@@ -285,7 +387,7 @@ def _stitch_all(nets, split, task_pairs, task_epochs, dev, seed, cka_n=2000):
             cka_cache[kk] = float(cka(rep_te[kk[0]][:nc], rep_te[kk[1]][:nc]))
         return cka_cache[kk]
 
-    risk_B = [brier(rep_tr[_key(b, n_layers - 1)], ytr, K) for b in range(len(nets))]
+    risk_B = [brier_risk(rep_tr[_key(b, n_layers - 1)], ytr, K) for b in range(len(nets))]
     acc_B = [float((rep_te[_key(b, n_layers - 1)].argmax(1) == yte).double().mean()) for b in range(len(nets))]
     kappa = {(b, j): m64[b].head_lipschitz_bound(j) for b in range(len(nets)) for j in range(n_layers)}
     shared = {}  # fits from the shared input layer, reused for every source network
@@ -318,7 +420,7 @@ def _stitch_all(nets, split, task_pairs, task_epochs, dev, seed, cka_n=2000):
                                               acc_B[b] - acc_st, cka_of(k1, k2), math.nan)):
                         rows[k].append(v)
     cols = {k: np.asarray(v, dtype=np.int64 if k in ("a", "b", "i", "j") else np.float64) for k, v in rows.items()}
-    res = StitchResults(split.name, nets, cols)
+    res = StitchResults(split.name, nets, **cols)
     if task_pairs:
         # task-loss stitchers between hidden layers of two different networks (the classic setting)
         g = np.random.default_rng(seed)
@@ -333,24 +435,27 @@ def _stitch_all(nets, split, task_pairs, task_epochs, dev, seed, cka_n=2000):
                 with torch.no_grad():
                     za = nets[a].model.to(dev).representations(Xte)[i]
                     out = nets[b].model.to(dev).head(j)(st(za))
-                cols["acc_task"][r] = float((out.argmax(1) == yte).double().mean())
+                res.acc_task[r] = float((out.argmax(1) == yte).double().mean())
     return res
 
 
 def run(dataset: str = "digits", scale: str | None = None, device=None, split: Split | None = None) -> StitchResults:
-    """Train the networks of :func:`config` and stitch them all; asserts Theorem 1 on every pair."""
+    """Train the networks of :func:`config` and stitch them all; asserts Theorem 1 on every pair.
+
+    Examples
+    --------
+    >>> from alignbook.experiments import stitching
+    >>> res = stitching.run("digits", scale="test", device="cpu")  # doctest: +SKIP
+    >>> res.bound_violations.size  # doctest: +SKIP
+    0
+    """
     cfg = config(dataset, scale)
     if split is None:
         if dataset == "digits":
-            from ..data import load_digits
-
             split = load_digits(seed=0)
         else:
-            from ..data import load_fashion_mnist
-
-            split = load_fashion_mnist(n_train=cfg["n_train"], n_test=cfg["n_test"], seed=0)
-    nets = train_nets(split, cfg["seeds"], cfg["widths"], cfg["depth"], cfg["epochs"], cfg["lr"],
-                      cfg["batch_size"], device)
-    res = stitch_all(nets, split, task_pairs=cfg["task_pairs"], task_epochs=cfg["task_epochs"], device=device)
+            split = load_fashion_mnist(n_train=cfg.n_train, n_test=cfg.n_test, seed=0)
+    nets = train_nets(split, cfg.seeds, cfg.widths, cfg.depth, cfg.epochs, cfg.lr, cfg.batch_size, device)
+    res = stitch_all(nets, split, task_pairs=cfg.task_pairs, task_epochs=cfg.task_epochs, device=device)
     res.assert_bound()
     return res

@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..device import generator, get_device
+from ..device import get_device
+from .training import reset_parameters, train_loop
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "identity": nn.Identity}
 
@@ -14,6 +15,27 @@ class MLP(nn.Module):
 
     ``representations(x)`` returns the list ``[x, h_1, ..., h_L, logits]`` where ``h_l`` is the
     output of hidden layer ``l`` after its activation; these are the matrices the book compares.
+
+    Parameters
+    ----------
+    in_dim, out_dim : int
+        Input and output widths.
+    hidden : sequence of int
+        Widths of the hidden layers.
+    activation : {"relu", "tanh", "gelu", "identity"}
+        Applied after every hidden layer.
+    bias : bool
+        Whether the linear layers have biases.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import MLP
+    >>> net = MLP(4, (8, 6), 3)
+    >>> [z.shape[1] for z in net.representations(torch.zeros(5, 4))]
+    [4, 8, 6, 3]
+    >>> net.depth, net.widths
+    (2, [4, 8, 6, 3])
     """
 
     def __init__(self, in_dim: int, hidden=(64, 64), out_dim: int = 10, activation: str = "relu",
@@ -35,6 +57,7 @@ class MLP(nn.Module):
         return len(self.layers) - 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The logits."""
         for layer in self.layers[:-1]:
             x = self.act(layer(x))
         return self.layers[-1](x)
@@ -71,43 +94,75 @@ class MLP(nn.Module):
 def train_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, epochs: int = 30, lr: float = 1e-3,
                      batch_size: int = 128, seed: int = 0, device=None, weight_decay: float = 0.0,
                      init: bool = True) -> list[float]:
-    """Train with Adam on cross-entropy; returns the mean training loss of each epoch.
+    """Train ``model`` in place with Adam on cross-entropy; returns the mean training loss of each epoch.
 
-    With ``init=True`` the weights are re-initialised from ``seed`` first, so the same seed gives the
-    same network; mini-batch order is drawn from the same seed.
+    With ``init=True`` the weights are re-initialised from ``seed`` first
+    (:func:`~alignbook.models.reset_parameters`), so the same seed gives the same network;
+    the mini-batch order comes from ``seed + 1`` (:func:`~alignbook.models.train_loop`).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A classifier mapping ``(n, d)`` inputs to ``(n, classes)`` logits; moved to ``device``.
+    X : torch.Tensor
+        Inputs, shape ``(n, d)``.
+    y : torch.Tensor
+        Integer labels, shape ``(n,)``.
+    epochs, batch_size : int
+        Passes over the data and rows per mini-batch.
+    lr, weight_decay : float
+        Adam's learning rate and weight decay.
+    seed : int
+        Initialisation and batch-order seed.
+    device : str or torch.device, optional
+        Default: :func:`alignbook.device.get_device`.
+    init : bool
+        Re-initialise the weights from ``seed`` first.
+
+    Returns
+    -------
+    list of float
+        Mean cross-entropy per epoch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import MLP, accuracy, train_classifier
+    >>> g = torch.Generator().manual_seed(0)
+    >>> X = torch.randn(200, 2, generator=g)
+    >>> y = (X[:, 0] > 0).long()
+    >>> losses = train_classifier(MLP(2, (8,), 2), X, y, epochs=20, lr=1e-2, seed=0, device="cpu")
+    >>> losses[-1] < losses[0]
+    True
     """
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}; they must be paired")
     dev = get_device(device)
     if init:
-        torch.manual_seed(int(seed))  # nn.Linear's initialiser draws from the global generator
-        for m in model.modules():
-            if isinstance(m, nn.Linear):
-                m.reset_parameters()
+        reset_parameters(model, seed)
     model.to(dev)
     X, y = X.to(dev), y.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = nn.CrossEntropyLoss()
-    g = generator(seed + 1, "cpu")
-    losses = []
     model.train()
-    for _ in range(int(epochs)):
-        perm = torch.randperm(X.shape[0], generator=g).to(dev)
-        total = 0.0
-        for i in range(0, X.shape[0], batch_size):
-            idx = perm[i:i + batch_size]
-            opt.zero_grad()
-            loss = loss_fn(model(X[idx]), y[idx])
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * idx.numel()
-        losses.append(total / X.shape[0])
+    losses = train_loop(model.parameters(), lambda idx: loss_fn(model(X[idx]), y[idx]), X.shape[0], epochs=epochs,
+                        batch_size=batch_size, lr=lr, seed=seed, device=dev, weight_decay=weight_decay)
     model.eval()
     return losses
 
 
 @torch.no_grad()
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    """Fraction of rows whose arg-max logit equals the label."""
+    """Fraction of rows whose arg-max logit equals the label.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import accuracy
+    >>> net = torch.nn.Linear(2, 2, bias=False)
+    >>> with torch.no_grad():
+    ...     _ = net.weight.copy_(torch.eye(2))
+    >>> accuracy(net, torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 3.0]]), torch.tensor([0, 1, 0]))
+    0.6666666666666666
+    """
     dev = next(model.parameters()).device
     return float((model(X.to(dev)).argmax(dim=1) == y.to(dev)).double().mean())

@@ -24,7 +24,8 @@ import copy
 import torch
 from torch import nn
 
-from ..device import REDUCTION_DTYPE, generator, get_device
+from ..device import REDUCTION_DTYPE, get_device
+from .training import train_loop
 
 __all__ = [
     "LinearStitcher",
@@ -63,6 +64,15 @@ class LinearStitcher(nn.Module):
     ``orthogonal=True`` the weight is constrained to have orthonormal rows or columns (whichever
     the shape allows) through :func:`torch.nn.utils.parametrizations.orthogonal`. ``method``
     records how it was fitted.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import LinearStitcher
+    >>> st = LinearStitcher.from_matrix(torch.eye(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64))
+    >>> with torch.no_grad():
+    ...     print(st(torch.tensor([[1.0, 2.0]], dtype=torch.float64)))
+    tensor([[2., 3.]], dtype=torch.float64)
     """
 
     def __init__(self, in_dim: int, out_dim: int, bias: bool = True, orthogonal: bool = False,
@@ -91,13 +101,22 @@ class LinearStitcher(nn.Module):
         return self.linear.bias
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """``z @ S + b`` in the stitcher's dtype."""
         if z.shape[-1] != self.in_dim:
             raise ValueError(f"the stitcher maps width {self.in_dim} to {self.out_dim}; got input of width {z.shape[-1]}")
         return self.linear(z.to(self.linear.weight.dtype))
 
     @classmethod
     def from_matrix(cls, S: torch.Tensor, b: torch.Tensor | None = None, method: str = "given") -> "LinearStitcher":
-        """A stitcher with the given ``S`` (``in x out``) and ``b`` (kept in their dtype and device)."""
+        """A stitcher with the given ``S`` (``in x out``) and ``b`` (kept in their dtype and device).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from alignbook.models import LinearStitcher
+        >>> LinearStitcher.from_matrix(torch.zeros(3, 2)).S.shape
+        torch.Size([3, 2])
+        """
         S = _as_matrix(S, "S")
         st = cls(S.shape[0], S.shape[1], bias=b is not None, dtype=S.dtype, method=method).to(S.device)
         with torch.no_grad():
@@ -121,6 +140,16 @@ def least_squares_stitcher(Z1: torch.Tensor, Z2: torch.Tensor, bias: bool = True
     With ``orthogonal=True``, :math:`S = UV^\top` from the thin SVD
     :math:`\bar Z_1^\top\bar Z_2 = U\Sigma V^\top` (orthogonal Procrustes; semi-orthogonal if the
     widths differ), which minimises the same loss over such :math:`S`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import least_squares_stitcher, stitch_residual
+    >>> g = torch.Generator().manual_seed(0)
+    >>> Z1 = torch.randn(50, 3, generator=g, dtype=torch.float64)
+    >>> Z2 = Z1 @ torch.randn(3, 2, generator=g, dtype=torch.float64) + 1.0  # an affine image
+    >>> stitch_residual(least_squares_stitcher(Z1, Z2), Z1, Z2) < 1e-25
+    True
     """
     Z1, Z2 = _pair(Z1, Z2)
     X, Y = Z1.to(REDUCTION_DTYPE), Z2.to(REDUCTION_DTYPE)
@@ -141,7 +170,16 @@ def least_squares_stitcher(Z1: torch.Tensor, Z2: torch.Tensor, bias: bool = True
 
 @torch.no_grad()
 def stitch_residual(stitcher: nn.Module, Z1: torch.Tensor, Z2: torch.Tensor) -> float:
-    r"""The mean squared matching error :math:`\frac1n\sum_k\|s(z^{(1)}_k) - z^{(2)}_k\|^2` in float64."""
+    r"""The mean squared matching error :math:`\frac1n\sum_k\|s(z^{(1)}_k) - z^{(2)}_k\|^2` in float64.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import LinearStitcher, stitch_residual
+    >>> st = LinearStitcher.from_matrix(torch.eye(2, dtype=torch.float64))
+    >>> stitch_residual(st, torch.zeros(4, 2, dtype=torch.float64), torch.ones(4, 2, dtype=torch.float64))
+    2.0
+    """
     Z1, Z2 = _pair(Z1, Z2)
     R = stitcher(Z1).to(REDUCTION_DTYPE) - Z2.to(REDUCTION_DTYPE)
     return float((R * R).sum() / Z1.shape[0])
@@ -160,6 +198,16 @@ class StitchedModel(nn.Module):
 
     The stitched model holds ``A`` and ``B`` themselves (not copies), so it shares their weights;
     call ``.double()`` on a deep copy for float64 evaluation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import MLP, LinearStitcher, StitchedModel
+    >>> A = MLP(4, (6,), 3).double()
+    >>> identity = LinearStitcher.from_matrix(torch.eye(6, dtype=torch.float64), torch.zeros(6, dtype=torch.float64))
+    >>> x = torch.randn(5, 4, dtype=torch.float64)
+    >>> bool(torch.allclose(StitchedModel(A, 1, identity, A, 1)(x), A(x)))
+    True
     """
 
     def __init__(self, A: nn.Module, i: int, stitcher: nn.Module, B: nn.Module, j: int):
@@ -172,6 +220,7 @@ class StitchedModel(nn.Module):
         self.A, self.B, self.stitcher = A, B, stitcher
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """B's logits from A's representation ``i`` through the stitcher."""
         z = self.A.representations(x)[self.i]
         dtype = next(self.B.parameters()).dtype
         return self.B.head(self.j)(self.stitcher(z).to(dtype))
@@ -183,10 +232,48 @@ def train_stitcher(A: nn.Module, i: int, B: nn.Module, j: int, X: torch.Tensor, 
                    device=None) -> LinearStitcher:
     """Fit a stitcher from A's layer ``i`` into B's layer ``j`` on the task loss (cross-entropy).
 
-    Both networks stay frozen (their parameters are not touched); only the stitcher is trained
-    with Adam on mini-batches drawn from ``seed``. ``init="least-squares"`` starts from the
-    direct-matching solution (orthogonal Procrustes if ``orthogonal``), ``init="random"`` from
-    PyTorch's default initialisation under ``seed``. Returns a float32 stitcher on ``device``.
+    Both networks stay frozen (their parameters are not touched); only the stitcher is trained,
+    by :func:`~alignbook.models.train_loop` (Adam, mini-batches drawn from ``seed + 1``).
+    ``init="least-squares"`` starts from the direct-matching solution (orthogonal Procrustes if
+    ``orthogonal``), ``init="random"`` from PyTorch's default initialisation under ``seed``.
+
+    Parameters
+    ----------
+    A, B : MLP
+        The networks stitched: A up to its representation ``i``, B after its representation ``j``.
+    i, j : int
+        Indices into ``representations(x)`` (0 = input, last = logits).
+    X, y : torch.Tensor
+        Inputs ``(n, d)`` and integer labels ``(n,)``.
+    epochs, batch_size : int
+        Passes over the data and rows per mini-batch.
+    lr, weight_decay : float
+        Adam's learning rate and weight decay.
+    seed : int
+        Seed of the initial weights and of the batch order.
+    init : {"least-squares", "random"}
+        Starting point.
+    orthogonal : bool
+        Constrain ``S`` to have orthonormal rows or columns.
+    device : str or torch.device, optional
+        Default: :func:`alignbook.device.get_device`.
+
+    Returns
+    -------
+    LinearStitcher
+        A float32 stitcher on ``device``, in eval mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.models import MLP, train_stitcher
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> A, B = MLP(4, (6,), 3), MLP(4, (5,), 3)
+    >>> X, y = torch.randn(40, 4), torch.randint(0, 3, (40,))
+    >>> st = train_stitcher(A, 1, B, 1, X, y, epochs=2, batch_size=16, device="cpu")
+    >>> st.S.shape, st.method
+    (torch.Size([6, 5]), 'task')
     """
     if init not in ("least-squares", "random"):
         raise ValueError(f"init={init!r} must be 'least-squares' or 'random'")
@@ -202,8 +289,10 @@ def train_stitcher(A: nn.Module, i: int, B: nn.Module, j: int, X: torch.Tensor, 
     X, y = X.to(dev).float(), y.to(dev)
     with torch.no_grad():
         Z1 = A_.representations(X)[i]
-    torch.manual_seed(int(seed))
-    st = LinearStitcher(A.widths[i], B.widths[j], orthogonal=orthogonal, method="task" + ("-orthogonal" if orthogonal else "")).to(dev)
+    with torch.random.fork_rng(devices=[]):  # built on the CPU: seed its initial weights, keep the global state
+        torch.manual_seed(int(seed))
+        st = LinearStitcher(A.widths[i], B.widths[j], orthogonal=orthogonal,
+                            method="task" + ("-orthogonal" if orthogonal else "")).to(dev)
     if init == "least-squares":
         with torch.no_grad():
             Z2 = B_.representations(X)[j]
@@ -214,15 +303,8 @@ def train_stitcher(A: nn.Module, i: int, B: nn.Module, j: int, X: torch.Tensor, 
                 st.linear.weight.copy_(ls.linear.weight)
             st.linear.bias.copy_(ls.linear.bias)
     head = B_.head(j)
-    opt = torch.optim.Adam(st.parameters(), lr=lr, weight_decay=weight_decay)
     loss_fn = nn.CrossEntropyLoss()
-    g = generator(seed + 1, "cpu")
-    for _ in range(int(epochs)):
-        perm = torch.randperm(X.shape[0], generator=g).to(dev)
-        for k in range(0, X.shape[0], batch_size):
-            idx = perm[k:k + batch_size]
-            opt.zero_grad()
-            loss_fn(head(st(Z1[idx])), y[idx]).backward()
-            opt.step()
+    train_loop(st.parameters(), lambda idx: loss_fn(head(st(Z1[idx])), y[idx]), X.shape[0], epochs=epochs,
+               batch_size=batch_size, lr=lr, seed=seed, device=dev, weight_decay=weight_decay)
     st.method = "task" + ("-orthogonal" if orthogonal else "")
     return st.eval()

@@ -1,9 +1,24 @@
-"""Figures for the Preliminaries chapter (they draw results; they compute nothing of substance)."""
+"""Figures for the Preliminaries chapter (they draw results; they compute nothing of substance).
+
+Each function takes a typed result and returns a matplotlib ``Figure`` with labelled axes:
+
+* :func:`spectrum_plot`: a :class:`~alignbook.theory.preliminaries.SingularSpectra`
+  (``run("thm-eckart-young").payload``);
+* :func:`gram_heatmaps`: a :class:`~alignbook.experiments.preliminaries.GramMatrices`;
+* :func:`convergence_plot`: a :class:`~alignbook.theory.preliminaries.SpectrumConvergence`
+  (``run("prop-empirical-operator").payload``).
+"""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
+from ..experiments.preliminaries import GramMatrices
+from ..theory.preliminaries import SingularSpectra, SpectrumConvergence
+from ._checks import expect
+
+__all__ = ["convergence_plot", "gram_heatmaps", "spectrum_plot"]
 
 
 def _np(a) -> np.ndarray:
@@ -12,13 +27,24 @@ def _np(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
 
-def spectrum_plot(spectra: dict, k_mark: int = 10, n: int | None = None):
-    """Two panels from singular values ``{name: sigma (descending)}``.
+def spectrum_plot(result: SingularSpectra, k_mark: int = 10):
+    """Two panels from the singular values of each representation in ``result``.
 
     Left: the share of energy ``sigma_i^2 / sum_j sigma_j^2`` carried by direction ``i`` (log
     scale). Right: the Eckart-Young relative error of the best rank-k approximation,
     ``sum_{i>k} sigma_i^2 / sum_i sigma_i^2``, against ``k``, with ``k_mark`` marked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.plots.preliminaries import spectrum_plot
+    >>> from alignbook.theory.preliminaries import SingularSpectra
+    >>> fig = spectrum_plot(SingularSpectra({"toy": np.array([3.0, 2.0, 1.0])}, n=3), k_mark=1)
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['index $i$ of the singular value', 'rank $k$ of the approximation']
     """
+    expect(result, SingularSpectra, "result", 'run("thm-eckart-young").payload')
+    spectra, n = result.spectra, result.n
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
     for name, s in spectra.items():
         s2 = _np(s) ** 2
@@ -47,13 +73,24 @@ def spectrum_plot(spectra: dict, k_mark: int = 10, n: int | None = None):
     return fig
 
 
-def gram_heatmaps(mats: dict, labels=None, cmap: str = "RdBu_r"):
-    """Side-by-side heat maps of n x n matrices ``{title: K}`` (rows already in display order).
+def gram_heatmaps(grams: GramMatrices, cmap: str = "RdBu_r"):
+    """Side-by-side heat maps of the titled n x n matrices of ``grams`` (rows already in display order).
 
-    ``labels`` (class of each row, in the same order) draws thin lines between classes. Each panel
-    uses a colour scale symmetric about 0 (clipped at the 99th percentile of |K|), so that
+    ``grams.labels`` (class of each row, in the same order) draws thin lines between classes. Each
+    panel uses a colour scale symmetric about 0 (clipped at the 99th percentile of |K|), so that
     positive and negative entries are comparable.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.experiments.preliminaries import GramMatrices
+    >>> from alignbook.plots.preliminaries import gram_heatmaps
+    >>> fig = gram_heatmaps(GramMatrices({"identity": torch.eye(4)}, torch.tensor([0, 0, 1, 1])))
+    >>> fig.axes[0].get_title()
+    'identity'
     """
+    expect(grams, GramMatrices, "grams", "digits_gram_matrices(...)")
+    mats, labels = grams.matrices, grams.labels
     k = len(mats)
     cols = min(k, 2)
     rows = (k + cols - 1) // cols
@@ -78,10 +115,22 @@ def gram_heatmaps(mats: dict, labels=None, cmap: str = "RdBu_r"):
     return fig
 
 
-def convergence_plot(sizes, mean_error, slope: float | None = None):
-    """Log-log plot of a mean error against the sample size n, with an ``n^{-1/2}`` guide line."""
-    n = _np(sizes)
-    e = _np(mean_error)
+def convergence_plot(result: SpectrumConvergence):
+    """Log-log plot of the mean eigenvalue error against the sample size n, with an ``n^{-1/2}`` guide line.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.plots.preliminaries import convergence_plot
+    >>> from alignbook.theory.preliminaries import SpectrumConvergence
+    >>> fig = convergence_plot(SpectrumConvergence([50, 200], [0.2, 0.1], np.ones(2), slope=-0.5))
+    >>> fig.axes[0].get_xlabel()
+    'sample size $n$'
+    """
+    expect(result, SpectrumConvergence, "result", 'run("prop-empirical-operator").payload')
+    n = _np(result.sizes)
+    e = _np(result.mean_error)
+    slope = result.slope
     fig, ax = plt.subplots(figsize=(5, 3.6), constrained_layout=True)
     lab = "measured" + (f" (fitted slope {slope:.2f})" if slope is not None else "")
     ax.loglog(n, e, "o-", label=lab)

@@ -14,6 +14,14 @@ def layer_heatmap(M, *, ax=None, xlabel: str = "layer of model B", ylabel: str =
     Row ``i`` is layer ``i`` of model A (drawn top to bottom), column ``j`` layer ``j`` of model
     B. ``annotate`` writes the values in the cells (default: when the matrix has at most 100
     cells). Returns the matplotlib ``Axes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.plots.scale import layer_heatmap
+    >>> ax = layer_heatmap(np.array([[1.0, 0.5], [0.4, 0.9]]), title="CKA")
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('layer of model B', 'layer of model A')
     """
     import matplotlib.pyplot as plt
 
@@ -47,6 +55,19 @@ def null_histogram(result, *, ax=None, bins: int = 30, xlabel: str = "measure va
 
     ``result`` is a :class:`~alignbook.scale.PermutationResult` or
     :class:`~alignbook.scale.CalibratedScore`. Returns the ``Axes``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook import cka
+    >>> from alignbook.plots.scale import null_histogram
+    >>> from alignbook.scale import permutation_test
+    >>> g = torch.Generator().manual_seed(0)
+    >>> X = torch.randn(40, 3, generator=g, dtype=torch.float64)
+    >>> ax = null_histogram(permutation_test(cka, X, X + 0.5 * torch.randn(40, 3, generator=g, dtype=torch.float64),
+    ...                                      n_permutations=50))
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('measure value', 'count')
     """
     import matplotlib.pyplot as plt
 

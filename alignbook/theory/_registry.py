@@ -7,9 +7,13 @@ Every theorem, proposition, lemma, definition identity or erratum in the book ha
 * the key under which a check is registered here with :func:`check`,
 * the parameter of the test that runs it (``tests/test_theory.py``).
 
-A check is a function ``f(scale, seed, device) -> CheckResult``. It builds a
-:class:`Comparisons` record, adds one row per quantity compared, and returns
-``record.result()``. A row's *margin* is positive when the row holds:
+A check is a function ``f(scale, seed, device) -> Comparisons`` registered with :func:`check`
+in the theory module of its chapter (``alignbook/theory/<chapter>.py`` or a section module of
+``alignbook/theory/<chapter>/``), which is how the registry knows its chapter. It builds a
+:class:`Comparisons` record, adds one row per quantity compared, may attach one typed payload
+(a dataclass of what its figure draws, :meth:`Comparisons.attach`) and returns the record;
+:meth:`Check.run` turns it into a :class:`CheckResult`. A row's *margin* is positive when the
+row holds:
 
 * ``close(a, b, tol)``   margin = tol - |a - b| / max(1, |b|)   (an identity)
 * ``leq(lhs, rhs)``      margin = rhs - lhs + slack              (an inequality)
@@ -24,8 +28,9 @@ from __future__ import annotations
 import importlib
 import math
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Callable
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -37,7 +42,16 @@ KINDS = ("theorem", "proposition", "lemma", "corollary", "definition", "erratum"
 
 @dataclass
 class Row:
-    """One comparison inside a check."""
+    """One comparison inside a check: what was compared, how, and its margin (>= 0 passes).
+
+    Examples
+    --------
+    >>> from alignbook.theory import Row
+    >>> Row("x <= y", "<=", 1.0, 3.0, margin=2.0).passed
+    True
+    >>> Row("nan never passes", "==", float("nan"), 1.0, margin=float("nan")).passed
+    False
+    """
 
     label: str
     relation: str  # "==", "<=", "!=", "true"
@@ -48,12 +62,26 @@ class Row:
 
     @property
     def passed(self) -> bool:
+        """Whether the margin is finite and non-negative."""
         return self.margin >= 0 and math.isfinite(self.margin)
 
 
 @dataclass
 class CheckResult:
-    """What a check compared, its worst margin, pass/fail and the scale it ran at."""
+    """What a check compared, its worst margin, pass/fail and the scale it ran at.
+
+    ``payload`` is the typed data the check attached for its figure (a dataclass defined next
+    to the check, for example :class:`alignbook.theory.preliminaries.SingularSpectra`), or
+    ``None``; it takes no part in pass/fail.
+
+    Examples
+    --------
+    >>> from alignbook.theory import Comparisons, CheckResult
+    >>> rows = Comparisons().close("1 + 1 vs 2", 1 + 1, 2).rows
+    >>> r = CheckResult("thm-demo", "demo", "theorem", rows, "test", 0, "cpu")
+    >>> r.passed, r.worst_margin
+    (True, 1e-10)
+    """
 
     id: str
     title: str
@@ -63,7 +91,7 @@ class CheckResult:
     seed: int
     device: str
     seconds: float = 0.0
-    notes: dict = field(default_factory=dict)
+    payload: Any = None
 
     @property
     def worst_margin(self) -> float:
@@ -74,7 +102,9 @@ class CheckResult:
         return bool(self.rows) and all(r.passed for r in self.rows)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        """Everything but the payload as plain Python values (what ``verify --json`` writes)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "payload"}
+        d["rows"] = [dataclasses.asdict(r) for r in self.rows]
         d["worst_margin"] = self.worst_margin
         d["passed"] = self.passed
         return d
@@ -144,11 +174,21 @@ def _f(x) -> float:
 
 
 class Comparisons:
-    """Accumulates the rows of one check; see the module docstring for margins."""
+    """Accumulates the rows of one check; see the module docstring for margins.
+
+    Examples
+    --------
+    >>> from alignbook.theory import Comparisons
+    >>> c = Comparisons().close("exact", 2.0, 2.0).leq("bound", 1.0, 3.0).differ("printed", 1.0, 1.5)
+    >>> [row.passed for row in c.rows]
+    [True, True, True]
+    >>> Comparisons().close("off by 0.1", 1.0, 1.1).rows[0].passed
+    False
+    """
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
-        self.notes: dict = {}
+        self.payload: Any = None
 
     def close(self, label: str, a, b, tol: float = 1e-10, draws: int = 1) -> "Comparisons":
         """Identity ``a == b`` to relative tolerance ``tol`` (absolute when |b| < 1).
@@ -197,9 +237,19 @@ class Comparisons:
         self.rows.append(Row(label, "true", float(value), float("nan"), 1.0 if flag else -1.0, draws))
         return self
 
-    def note(self, **kw) -> "Comparisons":
-        """Attach data for figures (arrays, curves); not part of pass/fail."""
-        self.notes.update(kw)
+    def attach(self, payload) -> "Comparisons":
+        """Attach the check's typed payload (one dataclass instance: what its figure draws).
+
+        It takes no part in pass/fail. A check attaches at most one payload, so that a
+        chapter or a plot reads named, documented fields instead of free-form keys.
+        """
+        if not dataclasses.is_dataclass(payload) or isinstance(payload, type):
+            raise TypeError(f"attach() takes a dataclass instance (the check's typed payload), "
+                            f"got {type(payload).__name__}; define a small @dataclass next to the check")
+        if self.payload is not None:
+            raise ValueError(f"this check already attached a {type(self.payload).__name__}; attach one payload "
+                             "that holds everything its figures need")
+        self.payload = payload
         return self
 
 
@@ -213,6 +263,22 @@ def _tonp(x):
 
 @dataclass
 class Check:
+    """A registered check: its id, title, statement kind, chapter and the function that runs it.
+
+    ``chapter`` is the stem of the chapter's file (``"kernel-alignment"`` for
+    ``chapters/kernel-alignment.md``), derived from the module that registered the check (see
+    :func:`chapter_of`).
+
+    Examples
+    --------
+    >>> from alignbook.theory import get
+    >>> chk = get("prop-centering-projector")
+    >>> chk.chapter, chk.kind
+    ('preliminaries', 'proposition')
+    >>> chk.run(scale="test", device="cpu").passed
+    True
+    """
+
     id: str
     title: str
     kind: str
@@ -221,6 +287,7 @@ class Check:
     module: str
 
     def run(self, scale: str | None = None, seed: int = 0, device=None) -> CheckResult:
+        """Run the check at ``scale`` with ``seed`` on ``device`` (one CPU thread) and return its result."""
         scale = get_scale(scale)
         dev = get_device(device)
         t0 = time.perf_counter()
@@ -230,7 +297,7 @@ class Check:
             raise TypeError(f"check {self.id!r} must return a Comparisons record, got {type(out).__name__}")
         return CheckResult(
             id=self.id, title=self.title, kind=self.kind, rows=out.rows, scale=scale, seed=seed,
-            device=str(dev), seconds=time.perf_counter() - t0, notes=out.notes,
+            device=str(dev), seconds=time.perf_counter() - t0, payload=out.payload,
         )
 
 
@@ -253,28 +320,82 @@ def _check_modules() -> list[str]:
 CHECK_MODULES = _check_modules()
 
 
-def check(id: str, title: str, kind: str = "theorem", chapter: str = ""):
-    """Register ``func(scale, seed, device) -> Comparisons`` under the book label ``id``."""
+def chapter_of(module: str) -> str:
+    """The chapter (file stem) that the theory module ``module`` belongs to.
+
+    ``alignbook.theory.<name>`` and its section modules ``alignbook.theory.<name>.<section>``
+    belong to ``chapters/<name with - for _>.md``; a module outside the package (one that
+    ``verify --import`` loads) is its own chapter, named by its last component.
+
+    Examples
+    --------
+    >>> from alignbook.theory import chapter_of
+    >>> chapter_of("alignbook.theory.kernel_alignment.hsic")
+    'kernel-alignment'
+    >>> chapter_of("alignbook.theory.preliminaries")
+    'preliminaries'
+    >>> chapter_of("mylab.checks")
+    'checks'
+    """
+    parts = module.split(".")
+    if parts[:2] == __name__.split(".")[:2] and len(parts) >= 3:
+        return parts[2].replace("_", "-")
+    return parts[-1]
+
+
+def check(id: str, title: str, kind: str = "theorem"):
+    """Register ``func(scale, seed, device) -> Comparisons`` under the book label ``id``.
+
+    The chapter comes from the module that registers the check (:func:`chapter_of`); ``kind``
+    is the kind of statement (one of :data:`KINDS`).
+
+    Examples
+    --------
+    >>> from alignbook.theory import Comparisons, check
+    >>> @check("thm-doc-example", title="1 + 1 = 2", kind="theorem")
+    ... def _one_plus_one(scale, seed, device):
+    ...     return Comparisons().close("1 + 1 vs 2", 1 + 1, 2)
+    >>> from alignbook.theory import REGISTRY
+    >>> REGISTRY["thm-doc-example"].run(scale="test", device="cpu").passed
+    True
+    >>> del REGISTRY["thm-doc-example"]  # keep the book's registry clean
+    """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not one of {KINDS}")
 
     def deco(func):
         if id in REGISTRY and REGISTRY[id].module != func.__module__:
             raise ValueError(f"check id {id!r} is registered twice ({REGISTRY[id].module} and {func.__module__})")
-        REGISTRY[id] = Check(id, title, kind, chapter, func, func.__module__)
+        REGISTRY[id] = Check(id, title, kind, chapter_of(func.__module__), func, func.__module__)
         return func
 
     return deco
 
 
 def load_all(extra: list[str] | tuple[str, ...] = ()) -> dict[str, Check]:
-    """Import every module that registers checks (plus ``extra`` modules) and return the registry."""
+    """Import every module that registers checks (plus ``extra`` modules) and return the registry.
+
+    Examples
+    --------
+    >>> from alignbook.theory import load_all
+    >>> registry = load_all()
+    >>> registry["thm-ka-spectral"].chapter
+    'kernel-alignment'
+    """
     for name in [*CHECK_MODULES, *extra]:
         importlib.import_module(name)
     return REGISTRY
 
 
 def get(id: str) -> Check:
+    """The registered :class:`Check` with this id (every check module is imported first).
+
+    Examples
+    --------
+    >>> from alignbook.theory import get
+    >>> get("thm-eckart-young").title
+    'Eckart-Young: the best rank-k error is the tail sum of sigma_i^2'
+    """
     load_all()
     if id not in REGISTRY:
         raise KeyError(f"no check registered under {id!r}; known ids: {', '.join(sorted(REGISTRY))}")
@@ -282,5 +403,13 @@ def get(id: str) -> Check:
 
 
 def run(id: str, scale: str | None = None, seed: int = 0, device=None) -> CheckResult:
-    """Run one registered check (what a chapter calls next to its theorem)."""
+    """Run one registered check (what a chapter calls next to its theorem).
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> result = run("prop-centering-projector", scale="test", device="cpu")
+    >>> result.passed, len(result.rows)
+    (True, 7)
+    """
     return get(id).run(scale=scale, seed=seed, device=device)

@@ -10,6 +10,7 @@ The chapter's running example (the digits and a random ReLU feature map of them)
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -17,37 +18,79 @@ import torch
 from ..device import REDUCTION_DTYPE, generator, pick
 from ..experiments.preliminaries import digits_representations
 from ..measures import center_gram, gram
+from ._random import orthogonal, randint, randn
 from ._registry import Comparisons, check
 
 DT = REDUCTION_DTYPE
-_CH = "preliminaries"
+
+__all__ = ["SingularSpectra", "SpectrumConvergence", "poly2_features"]
+
+
+# --------------------------------------------------------------------------------------------
+# typed payloads: what the chapter's figures draw from a check's result
+# --------------------------------------------------------------------------------------------
+@dataclass
+class SingularSpectra:
+    """Singular values of the digit representations (``thm-eckart-young``'s payload).
+
+    Attributes
+    ----------
+    spectra : dict of str to numpy.ndarray
+        Name of the representation (``"pixels"``, ``"ReLU features"``) to its singular values,
+        descending.
+    n : int
+        Number of images (rows).
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> spec = run("thm-eckart-young", scale="test", device="cpu").payload
+    >>> sorted(spec.spectra), spec.n
+    (['ReLU features', 'pixels'], 300)
+    """
+
+    spectra: dict
+    n: int
+
+
+@dataclass
+class SpectrumConvergence:
+    """Mean eigenvalue error of ``K/n`` against the population operator (``prop-empirical-operator``'s payload).
+
+    Attributes
+    ----------
+    sizes : list of int
+        Sample sizes ``n``.
+    mean_error : list of float
+        Mean over repetitions of ``max_j |lambda_j(K/n) - lambda_j(L_k)|`` at each size.
+    population : numpy.ndarray
+        Eigenvalues of the population operator.
+    slope : float
+        Fitted log-log slope of ``mean_error`` against ``sizes``.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> conv = run("prop-empirical-operator", scale="test", device="cpu").payload
+    >>> conv.sizes, -0.65 <= conv.slope <= -0.35
+    ([50, 200, 800], True)
+    """
+
+    sizes: list
+    mean_error: list
+    population: np.ndarray
+    slope: float
 
 
 # --------------------------------------------------------------------------------------------
 # small building blocks (float64, on the device of their inputs)
 # --------------------------------------------------------------------------------------------
-def _randn(g: torch.Generator, *shape, device) -> torch.Tensor:
-    return torch.randn(*shape, generator=g, device=device, dtype=DT)
-
-
-def _randint(g: torch.Generator, lo: int, hi: int) -> int:
-    """An integer in [lo, hi] from the seeded generator ``g`` (which may live on a GPU)."""
-    u = torch.rand((), generator=g, device=g.device, dtype=DT).item()
-    return lo + int(u * (hi - lo + 1)) if hi > lo else lo
-
-
-def _orthogonal(g: torch.Generator, d: int, device) -> torch.Tensor:
-    """A Haar-distributed d x d orthogonal matrix (QR of a Gaussian matrix, signs fixed)."""
-    q, r = torch.linalg.qr(_randn(g, d, d, device=device))
-    return q * torch.sign(torch.diagonal(r)).unsqueeze(0)
-
-
-def _centre_columns(X: torch.Tensor) -> torch.Tensor:
+def _center_columns(X: torch.Tensor) -> torch.Tensor:
     """Subtract each column's mean (feature-space centring; no n x n matrix)."""
     return X - X.mean(dim=0, keepdim=True)
 
 
-def _centring_matrix(n: int, device) -> torch.Tensor:
+def _centering_matrix(n: int, device) -> torch.Tensor:
     """H = I - 11'/n as an explicit n x n matrix."""
     return torch.eye(n, device=device, dtype=DT) - torch.full((n, n), 1.0 / n, device=device, dtype=DT)
 
@@ -63,6 +106,27 @@ def poly2_features(X: torch.Tensor, c: float = 1.0) -> torch.Tensor:
 
     Coordinates: x_i^2 (p of them), sqrt(2) x_i x_j for i < j, sqrt(2c) x_i, and c; so that
     <phi(x), phi(z)> = (x'z)^2 + 2c x'z + c^2 = (x'z + c)^2.
+
+    Parameters
+    ----------
+    X : torch.Tensor
+        Points, shape ``(n, p)``.
+    c : float
+        The kernel's offset.
+
+    Returns
+    -------
+    torch.Tensor
+        Features, shape ``(n, p(p+1)/2 + p + 1)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.theory.preliminaries import poly2_features
+    >>> X = torch.tensor([[1.0, 2.0], [0.5, -1.0]], dtype=torch.float64)
+    >>> Phi = poly2_features(X, c=1.0)
+    >>> Phi.shape, bool(torch.allclose(Phi @ Phi.T, (X @ X.T + 1.0) ** 2))
+    (torch.Size([2, 6]), True)
     """
     n, p = X.shape
     iu = torch.triu_indices(p, p, 1, device=X.device)
@@ -80,16 +144,16 @@ def _poly2_kernel(X: torch.Tensor, Z: torch.Tensor, c: float = 1.0) -> torch.Ten
 # Section 2: Gram and kernel matrices
 # --------------------------------------------------------------------------------------------
 @check("prop-frobenius-routes", title="Sample route = feature route: <XX', YY'>_F = ‖X'Y‖²_F",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_frobenius_routes(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=30, book=200, full=1000)
     sample_route, feature_route = [], []
     for _ in range(draws):
-        n, d1, d2 = _randint(g, 2, 60), _randint(g, 1, 40), _randint(g, 1, 40)
-        X = _randn(g, n, d1, device=device) + _randn(g, 1, d1, device=device)  # non-zero means too
-        Y = _randn(g, n, d2, device=device)
+        n, d1, d2 = randint(g, 2, 60), randint(g, 1, 40), randint(g, 1, 40)
+        X = randn(g, n, d1) + randn(g, 1, d1)  # non-zero means too
+        Y = randn(g, n, d2)
         sample_route.append(((X @ X.T) * (Y @ Y.T)).sum())
         feature_route.append(torch.linalg.matrix_norm(X.T @ Y) ** 2)
     c.close("<XX',YY'>_F vs ‖X'Y‖²_F (random n, d1, d2)", torch.stack(sample_route),
@@ -101,7 +165,7 @@ def _prop_frobenius_routes(scale, seed, device):
 
 
 @check("prop-psd-kernels", title="Linear, RBF, polynomial and distance-induced Gram matrices are PSD",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_psd_kernels(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -111,8 +175,8 @@ def _prop_psd_kernels(scale, seed, device):
               "distance-induced": [], "Schur product RBF o linear": []}
     quad, neg_dist = [], []
     for _ in range(draws):
-        d = _randint(g, 1, 12)
-        X = _randn(g, n, d, device=device) * torch.exp(_randn(g, 1, d, device=device))
+        d = randint(g, 1, 12)
+        X = randn(g, n, d) * torch.exp(randn(g, 1, d))
         L = X @ X.T
         Ks = {"linear XX'": L, "RBF (median bandwidth)": gram(X, "rbf"),
               "polynomial (x'z+1)^2": _poly2_kernel(X, X), "distance-induced": gram(X, "distance")}
@@ -121,7 +185,7 @@ def _prop_psd_kernels(scale, seed, device):
             ev = torch.linalg.eigvalsh(K)
             ratios[name].append(ev[0] / ev[-1].abs())
         # second route for the distance kernel: v'Kv = ||sum_i v_i phi(x_i)||^2 >= 0 for random v
-        v = _randn(g, n, device=device)
+        v = randn(g, n)
         quad.append(v @ Ks["distance-induced"] @ v / (v @ v) / torch.linalg.eigvalsh(Ks["distance-induced"])[-1])
         neg_dist.append(torch.linalg.eigvalsh(-torch.sqrt(_sq_dists_broadcast(X).clamp_min(0)))[0])
     for name, r in ratios.items():
@@ -140,14 +204,14 @@ def _prop_psd_kernels(scale, seed, device):
 # Section 3: centring
 # --------------------------------------------------------------------------------------------
 @check("prop-centering-projector", title="H = I - 11'/n is a symmetric idempotent of rank n - 1",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_centering_projector(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     sizes = pick(scale, test=[2, 3, 10, 50], book=[2, 3, 10, 50, 200, 500], full=[2, 3, 10, 100, 1000, 2000])
     sym, idem, kill, traces, ranks, spec, rowc = [], [], [], [], [], [], []
     for n in sizes:
-        H = _centring_matrix(n, device)
+        H = _centering_matrix(n, device)
         ones = torch.ones(n, device=device, dtype=DT)
         sym.append(torch.linalg.matrix_norm(H - H.T, ord=torch.inf))
         idem.append(torch.linalg.matrix_norm(H @ H - H, ord=torch.inf))
@@ -158,8 +222,8 @@ def _prop_centering_projector(scale, seed, device):
         target = torch.ones(n, device=device, dtype=DT)
         target[0] = 0.0
         spec.append(torch.max(torch.abs(ev - target)))
-        X = _randn(g, n, 7, device=device) + 3.0
-        rowc.append(torch.max(torch.abs(H @ X - _centre_columns(X))))
+        X = randn(g, n, 7) + 3.0
+        rowc.append(torch.max(torch.abs(H @ X - _center_columns(X))))
     z = np.zeros(len(sizes))
     c.close("H' - H = 0 (max entry, all n)", torch.stack(sym), z, tol=1e-12, draws=len(sizes))
     c.close("HH - H = 0 (max row sum)", torch.stack(idem), z, tol=1e-12, draws=len(sizes))
@@ -173,30 +237,30 @@ def _prop_centering_projector(scale, seed, device):
 
 
 @check("prop-centered-gram", title="HKH is the Gram matrix of the column-centred features",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_centered_gram(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=20, book=100, full=500)
     e_gram, e_entry, e_hsic, e_shift = [], [], [], []
     for _ in range(draws):
-        n, d1, d2 = _randint(g, 2, 60), _randint(g, 1, 30), _randint(g, 1, 30)
-        X = _randn(g, n, d1, device=device) + 5.0 * _randn(g, 1, d1, device=device)
-        Y = torch.relu(_randn(g, n, d2, device=device))  # non-negative, large means
-        H = _centring_matrix(n, device)
+        n, d1, d2 = randint(g, 2, 60), randint(g, 1, 30), randint(g, 1, 30)
+        X = randn(g, n, d1) + 5.0 * randn(g, 1, d1)
+        Y = torch.relu(randn(g, n, d2))  # non-negative, large means
+        H = _centering_matrix(n, device)
         K, L = X @ X.T, Y @ Y.T
         HKH = H @ K @ H
-        Xc, Yc = _centre_columns(X), _centre_columns(Y)
-        scale_k = K.abs().max().clamp_min(1.0)
-        e_gram.append((HKH - Xc @ Xc.T).abs().max() / scale_k)
+        Xc, Yc = _center_columns(X), _center_columns(Y)
+        magnitude = K.abs().max().clamp_min(1.0)
+        e_gram.append((HKH - Xc @ Xc.T).abs().max() / magnitude)
         # the package's O(n^2) route: K_ij - rowmean_i - colmean_j + grandmean, no H formed
-        e_entry.append((HKH - center_gram(K)).abs().max() / scale_k)
+        e_entry.append((HKH - center_gram(K)).abs().max() / magnitude)
         lhs = torch.trace(K @ H @ L @ H)
         rhs = torch.linalg.matrix_norm(Xc.T @ Yc) ** 2
         e_hsic.append((lhs - rhs).abs() / rhs.abs().clamp_min(1.0))
-        b = 10.0 * _randn(g, 1, d1, device=device)
+        b = 10.0 * randn(g, 1, d1)
         Ks = (X + b) @ (X + b).T
-        e_shift.append((H @ Ks @ H - HKH).abs().max() / scale_k)
+        e_shift.append((H @ Ks @ H - HKH).abs().max() / magnitude)
     z = np.zeros(draws)
     c.close("HKH vs (HX)(HX)' (relative, max entry)", torch.stack(e_gram), z, tol=1e-10, draws=draws)
     c.close("HKH vs center_gram(K) (means removed)", torch.stack(e_entry), z, tol=1e-10, draws=draws)
@@ -206,7 +270,7 @@ def _prop_centered_gram(scale, seed, device):
 
 
 @check("prop-double-centering", title="-1/2 H D^(2) H = HXX'H; classical MDS recovers the distances",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_double_centering(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -215,10 +279,10 @@ def _prop_double_centering(scale, seed, device):
 
     def one(X):
         n = X.shape[0]
-        H = _centring_matrix(n, device)
+        H = _centering_matrix(n, device)
         D2 = _sq_dists_broadcast(X)
         B = -0.5 * H @ D2 @ H
-        Xc = _centre_columns(X)
+        Xc = _center_columns(X)
         s = D2.abs().max().clamp_min(1.0)
         err_b = (B - Xc @ Xc.T).abs().max() / s
         # classical MDS: coordinates from the top eigenpairs of B reproduce every distance
@@ -229,8 +293,8 @@ def _prop_double_centering(scale, seed, device):
         return err_b, err_mds
 
     for _ in range(draws):
-        n, d = _randint(g, 3, 50), _randint(g, 1, 10)
-        eb, em = one(_randn(g, n, d, device=device) + 4.0)
+        n, d = randint(g, 3, 50), randint(g, 1, 10)
+        eb, em = one(randn(g, n, d) + 4.0)
         e_b.append(eb)
         e_mds.append(em)
     z = np.zeros(draws)
@@ -247,15 +311,15 @@ def _prop_double_centering(scale, seed, device):
 # Section 4: SVD and spectra
 # --------------------------------------------------------------------------------------------
 @check("prop-gram-spectrum", title="XX' and X'X share their non-zero eigenvalues, the sigma_i^2",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_gram_spectrum(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=20, book=100, full=500)
     e_nd, e_sv, e_zero, e_tr = [], [], [], []
     for _ in range(draws):
-        n, d = _randint(g, 1, 50), _randint(g, 1, 50)
-        X = _randn(g, n, d, device=device)
+        n, d = randint(g, 1, 50), randint(g, 1, 50)
+        X = randn(g, n, d)
         m = min(n, d)
         big = torch.linalg.eigvalsh(X @ X.T).flip(0)  # n eigenvalues, descending
         small = torch.linalg.eigvalsh(X.T @ X).flip(0)  # d eigenvalues, descending
@@ -282,23 +346,23 @@ def _prop_gram_spectrum(scale, seed, device):
 
 @check("prop-orthogonal-invariance",
        title="Singular values, Frobenius norm and Gram matrix ignore orthogonal maps",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_orthogonal_invariance(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=20, book=100, full=500)
     e_sv, e_fro, e_gram, e_iso, gap = [], [], [], [], []
     for _ in range(draws):
-        n, d = _randint(g, 2, 40), _randint(g, 2, 20)
-        X = _randn(g, n, d, device=device)
-        Q, R = _orthogonal(g, n, device), _orthogonal(g, d, device)
+        n, d = randint(g, 2, 40), randint(g, 2, 20)
+        X = randn(g, n, d)
+        Q, R = orthogonal(g, n), orthogonal(g, d)
         s = torch.linalg.svdvals(X)
         e_sv.append((torch.linalg.svdvals(Q @ X @ R) - s).abs().max() / s[0])
         e_fro.append((torch.linalg.matrix_norm(Q @ X @ R) - torch.linalg.matrix_norm(X)).abs()
                      / torch.linalg.matrix_norm(X))
         XR = X @ R
         e_gram.append((XR @ XR.T - X @ X.T).abs().max() / (X @ X.T).abs().max())
-        a = float(torch.exp(_randn(g, (), device=device)))
+        a = float(torch.exp(randn(g, ())))
         e_iso.append((torch.linalg.svdvals(a * X) - a * s).abs().max() / (a * s[0]))
         # contrast: an anisotropic diagonal map changes the *normalised* spectrum
         A = torch.diag(torch.linspace(0.2, 5.0, d, device=device, dtype=DT))
@@ -314,7 +378,7 @@ def _prop_orthogonal_invariance(scale, seed, device):
 
 
 @check("thm-eckart-young", title="Eckart-Young: the best rank-k error is the tail sum of sigma_i^2",
-       kind="theorem", chapter=_CH)
+       kind="theorem")
 def _thm_eckart_young(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -322,15 +386,15 @@ def _thm_eckart_young(scale, seed, device):
     competitors = pick(scale, test=10, book=30, full=100)
     e_fro, e_op, opt, tails = [], [], [], []
     for _ in range(draws):
-        n, d = _randint(g, 5, 60), _randint(g, 5, 30)
+        n, d = randint(g, 5, 60), randint(g, 5, 30)
         m = min(n, d)
         # a matrix with a decaying spectrum: U diag(s) V'
-        U = torch.linalg.qr(_randn(g, n, m, device=device))[0]
-        V = torch.linalg.qr(_randn(g, d, m, device=device))[0]
+        U = torch.linalg.qr(randn(g, n, m))[0]
+        V = torch.linalg.qr(randn(g, d, m))[0]
         s = torch.sort(torch.exp(-0.3 * torch.arange(m, device=device, dtype=DT)
-                                 + 0.3 * _randn(g, m, device=device)), descending=True).values
+                                 + 0.3 * randn(g, m)), descending=True).values
         X = U * s @ V.T
-        k = _randint(g, 1, m - 1)
+        k = randint(g, 1, m - 1)
         Uh, sh, Vh = torch.linalg.svd(X, full_matrices=False)
         Xk = Uh[:, :k] * sh[:k] @ Vh[:k]
         tail = (sh[k:] ** 2).sum()
@@ -338,12 +402,12 @@ def _thm_eckart_young(scale, seed, device):
         e_op.append((torch.linalg.matrix_norm(X - Xk, ord=2) - sh[k]) / sh[k])
         for j in range(competitors):
             if j % 2 == 0:  # best approximation inside a random k-dimensional row space
-                P = torch.linalg.qr(_randn(g, d, k, device=device))[0]
+                P = torch.linalg.qr(randn(g, d, k))[0]
                 B = X @ P @ P.T
             else:  # a small perturbation of the optimum that keeps rank k
                 eps = 10.0 ** (-1 - 3 * (j / competitors))
-                B = (Uh[:, :k] + eps * _randn(g, n, k, device=device)) * sh[:k] @ (
-                    Vh[:k] + eps * _randn(g, k, d, device=device))
+                B = (Uh[:, :k] + eps * randn(g, n, k)) * sh[:k] @ (
+                    Vh[:k] + eps * randn(g, k, d))
             opt.append(torch.linalg.matrix_norm(X - B) ** 2)
             tails.append(tail)
     z = np.zeros(draws)
@@ -361,21 +425,21 @@ def _thm_eckart_young(scale, seed, device):
         c.close(f"‖M - M_10‖²_F vs tail, digits {name}", torch.linalg.matrix_norm(M - Mk) ** 2,
                 (sh[k:] ** 2).sum(), tol=1e-10)
         spectra[name] = sh.cpu().numpy()
-    c.note(spectra=spectra, n=int(X.shape[0]))
+    c.attach(SingularSpectra(spectra=spectra, n=int(X.shape[0])))
     return c
 
 
 @check("prop-column-projector", title="UU' = X X^+ is the orthogonal projector onto col(X)",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_column_projector(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=20, book=100, full=400)
     e_pinv, e_normal, e_idem, e_sym, e_tr, e_fix, e_ls = [], [], [], [], [], [], []
     for _ in range(draws):
-        n, d = _randint(g, 4, 50), _randint(g, 2, 20)
-        r = _randint(g, 1, min(n, d) - 1)
-        X = _randn(g, n, r, device=device) @ _randn(g, r, d, device=device)  # rank r < d
+        n, d = randint(g, 4, 50), randint(g, 2, 20)
+        r = randint(g, 1, min(n, d) - 1)
+        X = randn(g, n, r) @ randn(g, r, d)  # rank r < d
         U, s, _ = torch.linalg.svd(X, full_matrices=False)
         Ur = U[:, : int((s > 1e-10 * s[0]).sum())]
         P = Ur @ Ur.T
@@ -385,11 +449,11 @@ def _prop_column_projector(scale, seed, device):
         e_tr.append((torch.trace(P) - r).abs())
         e_fix.append((P @ X - X).abs().max() / X.abs().max())
         # full column rank: the normal-equations formula, and least squares
-        F = _randn(g, n, min(d, n - 1), device=device)
+        F = randn(g, n, min(d, n - 1))
         Uf = torch.linalg.svd(F, full_matrices=False)[0]
         Pf = F @ torch.linalg.solve(F.T @ F, F.T)
         e_normal.append((Uf @ Uf.T - Pf).abs().max())
-        y = _randn(g, n, device=device)
+        y = randn(g, n)
         beta = torch.linalg.lstsq(F, y.unsqueeze(1)).solution.squeeze(1)
         res_ls = torch.linalg.vector_norm(y - F @ beta) ** 2
         res_p = torch.linalg.vector_norm(y - Uf @ (Uf.T @ y)) ** 2
@@ -409,17 +473,17 @@ def _prop_column_projector(scale, seed, device):
 # Section 5: RKHS in brief
 # --------------------------------------------------------------------------------------------
 @check("prop-reproducing-property", title="Reproducing property for (x'z + 1)^2 with explicit features",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_reproducing_property(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=20, book=100, full=500)
     e_k, e_eval, e_norm, lhs_cs, rhs_cs = [], [], [], [], []
     for _ in range(draws):
-        n, p, m = _randint(g, 1, 30), _randint(g, 1, 8), 20
-        X = _randn(g, n, p, device=device)
-        Z = _randn(g, m, p, device=device)
-        a = _randn(g, n, device=device)
+        n, p, m = randint(g, 1, 30), randint(g, 1, 8), 20
+        X = randn(g, n, p)
+        Z = randn(g, m, p)
+        a = randn(g, n)
         Phi, PhiZ = poly2_features(X), poly2_features(Z)
         K = _poly2_kernel(X, X)
         e_k.append((K - Phi @ Phi.T).abs().max() / K.abs().max())
@@ -443,15 +507,15 @@ def _prop_reproducing_property(scale, seed, device):
 
 @check("prop-empirical-operator",
        title="Spectrum of K/n = spectrum of the empirical feature covariance; Weyl bound to the population",
-       kind="proposition", chapter=_CH)
+       kind="proposition")
 def _prop_empirical_operator(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=10, book=50, full=200)
     e_spec = []
     for _ in range(draws):
-        n, p = _randint(g, 5, 60), _randint(g, 1, 5)
-        X = _randn(g, n, p, device=device)
+        n, p = randint(g, 5, 60), randint(g, 1, 5)
+        X = randn(g, n, p)
         Phi = poly2_features(X)
         D = Phi.shape[1]
         ev_n = torch.linalg.eigvalsh(_poly2_kernel(X, X) / n).flip(0)
@@ -469,7 +533,7 @@ def _prop_empirical_operator(scale, seed, device):
     for n in sizes:
         errs = []
         for _ in range(reps):
-            X = _randn(g, n, d, device=device) * torch.sqrt(lam)
+            X = randn(g, n, d) * torch.sqrt(lam)
             emp = torch.linalg.eigvalsh(X.T @ X / n).flip(0)  # = top d eigenvalues of K/n
             op = torch.linalg.matrix_norm(X.T @ X / n - torch.diag(lam), ord=2)
             e = (emp - lam).abs().max()
@@ -482,5 +546,5 @@ def _prop_empirical_operator(scale, seed, device):
     slope = float(np.polyfit(np.log(sizes), np.log(mean_err), 1)[0])
     c.true("log-log slope of mean eigenvalue error in [-0.65, -0.35]", -0.65 <= slope <= -0.35, value=slope,
            draws=len(sizes) * reps)
-    c.note(sizes=list(sizes), mean_error=mean_err, population=lam.cpu().numpy(), slope=slope)
+    c.attach(SpectrumConvergence(sizes=list(sizes), mean_error=mean_err, population=lam.cpu().numpy(), slope=slope))
     return c

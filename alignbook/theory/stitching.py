@@ -8,19 +8,75 @@ solve on the vectorised problem (the Kronecker route), which shares nothing with
 """
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 
+from ..data import load_digits
 from ..device import REDUCTION_DTYPE, generator, pick
+from ..experiments.stitching import stitch_all, train_nets
+from ..measures import cka
+from ..models import MLP, LinearStitcher, StitchedModel, least_squares_stitcher, reset_parameters, stitch_residual
+from ._random import randn
 from ._registry import Comparisons, check
 
-CH = "stitching"
 F64 = REDUCTION_DTYPE
 
+__all__ = ["BoundSlack", "ConditionSweep"]
 
-def _randn(g, *shape, device):
-    return torch.randn(*shape, generator=g, device=device, dtype=F64)
+
+@dataclass
+class BoundSlack:
+    """How loose Theorem 1's bound is on each draw (``thm-stitch-bound``'s payload).
+
+    Attributes
+    ----------
+    kappa : numpy.ndarray
+        Lipschitz constant of the head of each draw.
+    ratio : numpy.ndarray
+        Bound over the actual stitched risk, per draw (>= 1).
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> slack = run("thm-stitch-bound", scale="test", device="cpu").payload
+    >>> slack.kappa.shape == slack.ratio.shape, bool((slack.ratio >= 1).all())
+    (True, True)
+    """
+
+    kappa: np.ndarray
+    ratio: np.ndarray
+
+
+@dataclass
+class ConditionSweep:
+    """CKA of ``F1`` and ``F1 M`` as the condition number of ``M`` grows (``rem-ka-stitch``'s payload).
+
+    Stitching between the two is exact at every point.
+
+    Attributes
+    ----------
+    condition : numpy.ndarray
+        Condition numbers of the invertible maps ``M``.
+    cka : numpy.ndarray
+        Linear CKA of ``F1`` and ``F1 M``.
+    dim : int
+        Width of ``F1`` (CKA tends to ``1 / sqrt(dim)``).
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> sweep = run("rem-ka-stitch", scale="test", device="cpu").payload
+    >>> sweep.condition.tolist(), sweep.dim
+    ([1.0, 3.3333333333333335, 10.0, 33.333333333333336, 100.0], 10)
+    """
+
+    condition: np.ndarray
+    cka: np.ndarray
+    dim: int
 
 
 def _risk(P: torch.Tensor, Y: torch.Tensor) -> float:
@@ -44,42 +100,38 @@ def _min_stitch_kron(Z1: torch.Tensor, W2: torch.Tensor, Y: torch.Tensor) -> tup
 
 def _linear_setup(g, n, d1, d2, d, device, noise=0.5):
     """Correlated Gaussian representations and a target linear in a latent (not exactly in Z1)."""
-    X = _randn(g, n, 8, device=device)
-    Z1 = X @ _randn(g, 8, d1, device=device) + 0.3 * _randn(g, n, d1, device=device)
-    Z2 = X @ _randn(g, 8, d2, device=device) + 0.3 * _randn(g, n, d2, device=device)
-    Y = X @ _randn(g, 8, d, device=device) + noise * _randn(g, n, d, device=device)
+    X = randn(g, n, 8)
+    Z1 = X @ randn(g, 8, d1) + 0.3 * randn(g, n, d1)
+    Z2 = X @ randn(g, 8, d2) + 0.3 * randn(g, n, d2)
+    Y = X @ randn(g, 8, d) + noise * randn(g, n, d)
     return Z1, Z2, Y
 
 
 # --------------------------------------------------------------------------------------------
-@check("def-stitching", title="Stitching: the stitched model and the least-squares stitcher", kind="definition",
-       chapter=CH)
+@check("def-stitching", title="Stitching: the stitched model and the least-squares stitcher", kind="definition")
 def _def_stitching(scale, seed, device):
-    from ..models import MLP
-    from ..models.stitch import LinearStitcher, StitchedModel, least_squares_stitcher, stitch_residual
-
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=5, book=20, full=100)
     id_err, normal_eq, orth_err = [], [], []
     ls_res, other_res, orth_res = [], [], []
     for _ in range(draws):
-        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=g, device=device)))
-        A = MLP(7, (9, 5), 4).to(device).to(F64)
-        x = _randn(g, 60, 7, device=device)
+        init_seed = int(torch.randint(0, 2**31 - 1, (1,), generator=g, device=device))
+        A = reset_parameters(MLP(7, (9, 5), 4), init_seed).to(device).to(F64)
+        x = randn(g, 60, 7)
         for i, w in enumerate(A.widths):
             st = LinearStitcher.from_matrix(torch.eye(w, dtype=F64, device=device), torch.zeros(w, dtype=F64, device=device))
             with torch.no_grad():
                 id_err.append(float((StitchedModel(A, i, st, A, i)(x) - A(x)).abs().max()))
-        Z1 = _randn(g, 60, 6, device=device)
+        Z1 = randn(g, 60, 6)
         Z1[:, 5] = Z1[:, 0] - Z1[:, 1]  # rank-deficient on purpose
-        Z2 = torch.tanh(Z1 @ _randn(g, 6, 4, device=device)) + 0.1 * _randn(g, 60, 4, device=device)
+        Z2 = torch.tanh(Z1 @ randn(g, 6, 4)) + 0.1 * randn(g, 60, 4)
         ls = least_squares_stitcher(Z1, Z2)
         Z1a = torch.cat([Z1, torch.ones(60, 1, dtype=F64, device=device)], 1)
         grad = Z1a.T @ (ls(Z1) - Z2)  # normal equations of the affine fit
         normal_eq.append(float(grad.detach().abs().max() / (Z1a.abs().max() * Z2.abs().max() * 60)))
         ls_res.append(stitch_residual(ls, Z1, Z2))
-        pert = LinearStitcher.from_matrix(ls.S + 0.05 * _randn(g, 6, 4, device=device), ls.b + 0.05 * _randn(g, 4, device=device))
+        pert = LinearStitcher.from_matrix(ls.S + 0.05 * randn(g, 6, 4), ls.b + 0.05 * randn(g, 4))
         other_res.append(stitch_residual(pert, Z1, Z2))
         orth = least_squares_stitcher(Z1, Z2, orthogonal=True)
         orth_err.append(float((orth.S.T @ orth.S - torch.eye(4, dtype=F64, device=device)).detach().abs().max()))
@@ -93,7 +145,7 @@ def _def_stitching(scale, seed, device):
 
 
 # --------------------------------------------------------------------------------------------
-@check("lem-stitch-linear", title="Lemma 2 (corrected): linear heads, full-row-rank W2", kind="lemma", chapter=CH)
+@check("lem-stitch-linear", title="Lemma 2 (corrected): linear heads, full-row-rank W2", kind="lemma")
 def _lem_stitch_linear(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -105,18 +157,18 @@ def _lem_stitch_linear(scale, seed, device):
         W1 = _ols(Z1, Y)
         R1 = _risk(Z1 @ W1, Y)
         # full row rank d (paper's convention W2: d x d2; here W2: d2 x d with rank d)
-        W2 = _randn(g, d2, d, device=device)
+        W2 = randn(g, d2, d)
         rk, _ = _min_stitch_kron(Z1, W2, Y)
         S_star = W1 @ torch.linalg.pinv(W2)
         full_kron.append(rk)
         full_closed.append(_risk(Z1 @ S_star @ W2, Y))
         r1s.append(R1)
         # proof, step 1: R(Z1 S W2) = ||Z1 (S W2 - W1)||^2 / n + R1 for any S
-        S = _randn(g, d1, d2, device=device)
+        S = randn(g, d1, d2)
         step1_lhs.append(_risk(Z1 @ S @ W2, Y))
         step1_rhs.append(float(((Z1 @ (S @ W2 - W1)) ** 2).sum() / n) + R1)
         # rank-deficient W2 (rank 2 < d = 3): the excess is tr(P W1^T Sigma11 W1 P), P = I - W2^+ W2
-        W2d = _randn(g, d2, 2, device=device) @ _randn(g, 2, d, device=device)
+        W2d = randn(g, d2, 2) @ randn(g, 2, d)
         rd, _ = _min_stitch_kron(Z1, W2d, Y)
         P = torch.eye(d, dtype=F64, device=device) - torch.linalg.pinv(W2d) @ W2d
         Sig11 = Z1.T @ Z1 / n
@@ -130,7 +182,7 @@ def _lem_stitch_linear(scale, seed, device):
     return c
 
 
-@check("err-lem2-rank", title="Erratum: Lemma 2 as printed fails without full row rank", kind="erratum", chapter=CH)
+@check("err-lem2-rank", title="Erratum: Lemma 2 as printed fails without full row rank", kind="erratum")
 def _err_lem2_rank(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -140,10 +192,10 @@ def _err_lem2_rank(scale, seed, device):
     for _ in range(draws):
         Z1, _, Y = _linear_setup(g, n, d1, 5, d, device)
         R1 = _risk(Z1 @ _ols(Z1, Y), Y)
-        W2 = _randn(g, 5, 2, device=device) @ _randn(g, 2, d, device=device)  # rank 2 < d
+        W2 = randn(g, 5, 2) @ randn(g, 2, d)  # rank 2 < d
         printed.append(R1)
         truth.append(_min_stitch_kron(Z1, W2, Y)[0])
-        W2n = _randn(g, 2, d, device=device)  # B's layer narrower (d2 = 2) than the output (d = 3)
+        W2n = randn(g, 2, d)  # B's layer narrower (d2 = 2) than the output (d = 3)
         printed_n.append(R1)
         truth_n.append(_min_stitch_kron(Z1, W2n, Y)[0])
     c.differ("printed R_stitch = R1 vs true min (rank W2 = 2 < d)", printed, truth, tol=1e-6, draws=draws)
@@ -152,12 +204,12 @@ def _err_lem2_rank(scale, seed, device):
 
 
 # --------------------------------------------------------------------------------------------
-def _tanh_setup(g, n, device, p=6, d1=8, d2=7, d=4, w_scale=1.0):
-    X = _randn(g, n, p, device=device)
-    F1 = torch.tanh(X @ _randn(g, p, d1, device=device))
-    F2 = torch.tanh(X @ _randn(g, p, d2, device=device) + 0.2 * _randn(g, n, d2, device=device))
-    W = w_scale * _randn(g, d2, d, device=device) / math.sqrt(d2)
-    Y = torch.tanh(F2 @ W) + 0.3 * _randn(g, n, d, device=device)
+def _tanh_setup(g, n, device, p=6, d1=8, d2=7, d=4, w_gain=1.0):
+    X = randn(g, n, p)
+    F1 = torch.tanh(X @ randn(g, p, d1))
+    F2 = torch.tanh(X @ randn(g, p, d2) + 0.2 * randn(g, n, d2))
+    W = w_gain * randn(g, d2, d) / math.sqrt(d2)
+    Y = torch.tanh(F2 @ W) + 0.3 * randn(g, n, d)
     return F1, F2, W, Y
 
 
@@ -171,16 +223,16 @@ def _mercer_terms(F1, F2):
     return e2, C12
 
 
-@check("thm-stitch-bound", title="Theorem 1: stitching risk <= (sqrt(R2) + kappa2 sqrt(A2))^2", kind="theorem", chapter=CH)
+@check("thm-stitch-bound", title="Theorem 1: stitching risk <= (sqrt(R2) + kappa2 sqrt(A2))^2", kind="theorem")
 def _thm_stitch_bound(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=40, book=200, full=1000)
     n = pick(scale, test=300, book=1000, full=4000)
-    risk, bound, expanded, lip_l, lip_r, a_ls, a_mer, ratios, scales = [], [], [], [], [], [], [], [], []
+    risk, bound, expanded, lip_l, lip_r, a_ls, a_mer, ratios, kappas = [], [], [], [], [], [], [], [], []
     for k in range(draws):
-        w_scale = [0.25, 0.5, 1.0, 2.0, 4.0][k % 5]
-        F1, F2, W, Y = _tanh_setup(g, n, device, w_scale=w_scale)
+        w_gain = [0.25, 0.5, 1.0, 2.0, 4.0][k % 5]
+        F1, F2, W, Y = _tanh_setup(g, n, device, w_gain=w_gain)
         kappa = float(torch.linalg.matrix_norm(W, ord=2))
         S = _ols(F1, F2)
         A2 = float(((F1 @ S - F2) ** 2).sum() / n)
@@ -196,17 +248,17 @@ def _thm_stitch_bound(scale, seed, device):
         a_ls.append(A2)
         a_mer.append(float(e2.sum() - (C12**2 * e2[None, :]).sum()))
         ratios.append(b / Rs)
-        scales.append(kappa)
+        kappas.append(kappa)
     c.leq("stitched risk <= (sqrt(R2) + kappa sqrt(A2))^2", risk, bound, draws=draws)
     c.close("square form = R2 + k^2 A2 + 2k sqrt(A2 R2)", bound, expanded, tol=1e-12, draws=draws)
     c.leq("proof: E||g(SF1) - g(F2)||^2 <= kappa^2 A2", lip_l, lip_r, draws=draws)
     c.close("A2 by regression = ||I||^2_eta2 - ||C12||^2_eta2", a_ls, a_mer, tol=1e-9, draws=draws)
-    c.note(kappa=scales, ratio=ratios)
+    c.attach(BoundSlack(kappa=np.array(kappas), ratio=np.array(ratios)))
     return c
 
 
 @check("err-stitch-alignment-term", title="Erratum: the alignment term of Theorem 1 and Remark 4 as printed",
-       kind="erratum", chapter=CH)
+       kind="erratum")
 def _err_alignment_term(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -229,7 +281,7 @@ def _err_alignment_term(scale, seed, device):
 
 
 # --------------------------------------------------------------------------------------------
-@check("lem-stitch-forward", title="Lemma 3: stitching forward cannot beat model 1", kind="lemma", chapter=CH)
+@check("lem-stitch-forward", title="Lemma 3: stitching forward cannot beat model 1", kind="lemma")
 def _lem_stitch_forward(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -239,9 +291,9 @@ def _lem_stitch_forward(scale, seed, device):
     for _ in range(draws):
         Z1, _, Y = _linear_setup(g, 150, 6, 5, 3, device)
         R1 = _risk(Z1 @ _ols(Z1, Y), Y)
-        W2 = _randn(g, 5, 3, device=device)
+        W2 = randn(g, 5, 3)
         for _ in range(per):
-            S = _randn(g, 6, 5, device=device)
+            S = randn(g, 6, 5)
             lhs.append(_risk(Z1 @ S @ W2, Y))
             rhs.append(R1)
         mins.append((_min_stitch_kron(Z1, W2, Y)[0], R1))
@@ -250,8 +302,7 @@ def _lem_stitch_forward(scale, seed, device):
     return c
 
 
-@check("thm-stitch-gap", title="Theorem 2: R(H1) - R(H2) <= excess stitching risk <= alignment term", kind="theorem",
-       chapter=CH)
+@check("thm-stitch-gap", title="Theorem 2: R(H1) - R(H2) <= excess stitching risk <= alignment term", kind="theorem")
 def _thm_stitch_gap(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -281,11 +332,8 @@ def _thm_stitch_gap(scale, seed, device):
 
 
 # --------------------------------------------------------------------------------------------
-@check("prop-cka-stitch", title="Proposition: CKA near 1 forces a small stitching residual", kind="proposition",
-       chapter=CH)
+@check("prop-cka-stitch", title="Proposition: CKA near 1 forces a small stitching residual", kind="proposition")
 def _prop_cka_stitch(scale, seed, device):
-    from ..measures import cka
-
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=40, book=200, full=1000)
@@ -293,10 +341,10 @@ def _prop_cka_stitch(scale, seed, device):
     for k in range(draws):
         n, d1 = 120, 6
         d2 = d1 if k % 2 == 0 else 4  # equal widths (Q orthogonal) or a narrower F2 (Q a projection)
-        F1 = _randn(g, n, d1, device=device) @ _randn(g, d1, d1, device=device)
+        F1 = randn(g, n, d1) @ randn(g, d1, d1)
         t = [0.0, 1e-3, 1e-2, 0.1, 0.3, 1.0, 3.0][k % 7]
-        Q, _ = torch.linalg.qr(_randn(g, d1, d2, device=device))
-        F2 = 2.5 * F1 @ Q + t * _randn(g, n, d2, device=device) + 4.0
+        Q, _ = torch.linalg.qr(randn(g, d1, d2))
+        F2 = 2.5 * F1 @ Q + t * randn(g, n, d2) + 4.0
         F1c, F2c = F1 - F1.mean(0), F2 - F2.mean(0)
         A = float(((F1c @ _ols(F1c, F2c) - F2c) ** 2).sum() / n)
         trS22 = float((F2c**2).sum() / n)
@@ -314,20 +362,16 @@ def _prop_cka_stitch(scale, seed, device):
     return c
 
 
-@check("rem-ka-stitch", title="Remark 5: perfect stitching with low CKA (the converse fails)", kind="property", chapter=CH)
+@check("rem-ka-stitch", title="Remark 5: perfect stitching with low CKA (the converse fails)", kind="property")
 def _rem_ka_stitch(scale, seed, device):
-    from ..measures import cka
-    from ..models import MLP
-    from ..models.stitch import StitchedModel, least_squares_stitcher
-
     c = Comparisons()
     g = generator(seed, device)
     d = 10
     eps = [1.0, 0.3, 0.1, 0.03, 0.01]
     ckas, resid = [], []
-    F1 = _randn(g, 2000, d, device=device)
+    F1 = randn(g, 2000, d)
     for e in eps:
-        Q, _ = torch.linalg.qr(_randn(g, d, d, device=device))
+        Q, _ = torch.linalg.qr(randn(g, d, d))
         M = Q @ torch.diag(torch.tensor([1.0] + [e] * (d - 1), dtype=F64, device=device)) @ Q.T
         F2 = F1 @ M
         ckas.append(float(cka(F1, F2)))
@@ -337,16 +381,14 @@ def _rem_ka_stitch(scale, seed, device):
     c.true("CKA(F1, F1 M) decreases as cond(M) grows", all(a > b for a, b in zip(ckas, ckas[1:])), value=ckas[-1])
     c.leq("CKA at cond(M) = 100 is below 0.45", ckas[-1], 0.45)
     # a ReLU network and a function-identical copy whose hidden layer 1 is rescaled by D > 0
-    torch.manual_seed(int(seed))
-    A = MLP(8, (16, 16), 5).to(device).to(F64)
-    B = MLP(8, (16, 16), 5).to(device).to(F64)
-    B.load_state_dict(A.state_dict())
+    A = reset_parameters(MLP(8, (16, 16), 5), int(seed)).to(device).to(F64)
+    B = copy.deepcopy(A)
     D = torch.logspace(0, -3, 16, dtype=F64, device=device)  # condition number 1000
     with torch.no_grad():
         B.layers[0].weight.mul_(D[:, None])
         B.layers[0].bias.mul_(D)
         B.layers[1].weight.div_(D[None, :])
-    x = _randn(g, 500, 8, device=device)
+    x = randn(g, 500, 8)
     with torch.no_grad():
         za, zb = A.representations(x)[1], B.representations(x)[1]
     st = least_squares_stitcher(za, zb)
@@ -356,19 +398,19 @@ def _rem_ka_stitch(scale, seed, device):
     c.close("ReLU net vs rescaled copy: B(x) = A(x) (relative)", same, 0.0, tol=1e-12)
     c.close("stitched A->B at layer 1 reproduces the outputs", diff, 0.0, tol=1e-9)
     c.leq("yet CKA(layer 1 of A, layer 1 of B) < 0.6", float(cka(za, zb)), 0.6)
-    c.note(eps=eps, cka=ckas)
+    c.attach(ConditionSweep(condition=1 / np.array(eps), cka=np.array(ckas), dim=d))
     return c
 
 
 # --------------------------------------------------------------------------------------------
 @check("lem-softmax-lipschitz", title="Lemma: the softmax is 1/2-Lipschitz (so 1-Lipschitz) in the Euclidean norm",
-       kind="lemma", chapter=CH)
+       kind="lemma")
 def _lem_softmax(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     draws = pick(scale, test=200, book=2000, full=20000)
-    u = 3 * _randn(g, draws, 10, device=device)
-    w = u + _randn(g, draws, 10, device=device) * torch.exp(_randn(g, draws, 1, device=device))
+    u = 3 * randn(g, draws, 10)
+    w = u + randn(g, draws, 10) * torch.exp(randn(g, draws, 1))
     lhs = torch.linalg.vector_norm(torch.softmax(u, 1) - torch.softmax(w, 1), dim=1)
     rhs = 0.5 * torch.linalg.vector_norm(u - w, dim=1)
     p = torch.softmax(u, 1)
@@ -381,11 +423,8 @@ def _lem_softmax(scale, seed, device):
 
 
 @check("prop-stitch-bound-mlp", title="Theorem 1 on trained ReLU networks (digits), every layer pair",
-       kind="property", chapter=CH)
+       kind="property")
 def _prop_stitch_mlp(scale, seed, device):
-    from ..data import load_digits
-    from ..experiments.stitching import stitch_all, train_nets
-
     c = Comparisons()
     split = load_digits(seed=seed)
     nets = train_nets(split, seeds=pick(scale, test=[seed, seed + 1], book=[seed, seed + 1, seed + 2],
@@ -393,9 +432,9 @@ def _prop_stitch_mlp(scale, seed, device):
                       widths=pick(scale, test=[12], book=[16, 32], full=[32, 64, 128]),
                       epochs=pick(scale, test=3, book=8, full=30), lr=3e-3, batch_size=256, device=device)
     res = stitch_all(nets, split, device=device)
-    c.leq("Brier risk of stitched model <= Theorem 1 bound", res["risk_stitch"], res["bound"], draws=len(res))
-    same = res.mask(same_net=True) & (res["i"] == res["j"])
-    c.close("A into itself at the same layer: A2 = 0 (relative)", res["A_tilde"][same] / (1 + res["A_tilde"][same]),
-            0.0 * res["A_tilde"][same], tol=1e-10, draws=int(same.sum()))
-    c.note(ratio=res["ratio"])
+    c.leq("Brier risk of stitched model <= Theorem 1 bound", res.risk_stitch, res.bound, draws=len(res))
+    same = res.mask(same_net=True) & (res.i == res.j)
+    c.close("A into itself at the same layer: A2 = 0 (relative)", res.A_tilde[same] / (1 + res.A_tilde[same]),
+            0.0 * res.A_tilde[same], tol=1e-10, draws=int(same.sum()))
+    c.attach(res)
     return c

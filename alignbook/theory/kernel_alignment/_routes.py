@@ -9,13 +9,6 @@ from scipy import linalg as sla
 from scipy.spatial.distance import cdist
 
 
-def _M():
-    """The measures library (imported when a check runs, so this module imports cheaply)."""
-    from ... import measures
-
-    return measures
-
-
 # --------------------------------------------------------------------------------------------
 # small independent routes (explicit formulas; not the library's code paths)
 # --------------------------------------------------------------------------------------------

@@ -2,25 +2,56 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg as sla
 
 from ...device import pick, rng
+from ...measures import gram, kernel_alignment
 from .._registry import Comparisons, check
-from ._routes import _M, _ka_direct, _pair, _rbf
+from ._routes import _ka_direct, _pair, _rbf
 
-CH = "kernel-alignment"
+__all__ = ["SpectralCoupling"]
+
+
+@dataclass
+class SpectralCoupling:
+    r"""Normalised spectra of two kernels and their coupling matrix (``thm-ka-spectral``'s payload).
+
+    Attributes
+    ----------
+    eta1, eta2 : numpy.ndarray
+        The first ``k`` eigenvalues of ``K1/n`` and ``K2/n``, descending, divided by the norm of
+        the whole spectrum.
+    C : numpy.ndarray
+        ``(k, k)`` block of :math:`C_{12} = U_1^\top U_2` (inner products of eigenvectors).
+    ka : float
+        The kernel alignment of the two kernels.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> sc = run("thm-ka-spectral", scale="test", device="cpu").payload
+    >>> sc.eta1.shape, sc.C.shape, 0.0 < sc.ka < 1.0
+    ((25,), (25, 25), True)
+    """
+
+    eta1: np.ndarray
+    eta2: np.ndarray
+    C: np.ndarray
+    ka: float
+
+
 
 
 # ============================================================================================
 # Kernel alignment: definition and its forms
 # ============================================================================================
 
-@check("def-ka", title="Kernel alignment lies in [0, 1]; population KA on a discrete law", kind="definition",
-       chapter=CH)
+@check("def-ka", title="Kernel alignment lies in [0, 1]; population KA on a discrete law", kind="definition")
 def _def_ka(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     draws = pick(scale, test=40, book=200, full=1000)
     lib, direct = [], []
     for t in range(draws):
@@ -28,7 +59,7 @@ def _def_ka(scale, seed, device):
         X, F1, F2 = _pair(r, n)
         K1 = _rbf(X, sigma=float(r.uniform(0.5, 3.0))) if t % 2 else F1 @ F1.T
         K2 = F2 @ F2.T
-        lib.append(M.kernel_alignment(K1, K2, kernel="precomputed"))
+        lib.append(kernel_alignment(K1, K2, kernel="precomputed"))
         direct.append(_ka_direct(K1, K2))
     lib = np.array(lib)
     c.close("library KA vs ⟨K1,K2⟩/(‖K1‖‖K2‖), every draw", lib, direct, tol=1e-12, draws=draws)
@@ -47,15 +78,14 @@ def _def_ka(scale, seed, device):
     c.close("Tr(L_K1^2) vs sum of squared eigenvalues", float(np.trace(L1 @ L1)), float(np.sum(lam1**2)), tol=1e-10)
     u = np.full(m, 1.0 / m)
     A_unif = float(u @ (K1 * K2) @ u) / math.sqrt(float(u @ (K1 * K1) @ u) * float(u @ (K2 * K2) @ u))
-    c.close("uniform law: population KA = empirical KA", A_unif, M.kernel_alignment(K1, K2, kernel="precomputed"),
+    c.close("uniform law: population KA = empirical KA", A_unif, kernel_alignment(K1, K2, kernel="precomputed"),
             tol=1e-12)
     return c
 
 
-@check("prop-ka-forms", title="Kernel, representation and operator forms of KA agree", kind="proposition",
-       chapter=CH)
+@check("prop-ka-forms", title="Kernel, representation and operator forms of KA agree", kind="proposition")
 def _prop_ka_forms(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n, p = pick(scale, test=60, book=200, full=1000), 5
     X = r.standard_normal((n, p))
     F1 = np.tanh(X @ r.standard_normal((p, 7)))                     # kernel 1: linear on tanh features
@@ -63,7 +93,7 @@ def _prop_ka_forms(scale, seed, device):
     K1 = F1 @ F1.T
     K2 = (X @ X.T) ** 2                                             # built without the feature map
     c.close("quadratic kernel: (x.x')^2 = ⟨vec xx^T, vec x'x'^T⟩", F2 @ F2.T, K2, tol=1e-10)
-    gram_form = M.kernel_alignment(K1, K2, kernel="precomputed")
+    gram_form = kernel_alignment(K1, K2, kernel="precomputed")
     S = [F1.T @ F1 / n, F1.T @ F2 / n, F2.T @ F2 / n]               # uncentred second moments
     rep_form = np.sum(S[1] ** 2) / math.sqrt(np.sum(S[0] ** 2) * np.sum(S[2] ** 2))
     # sampling operators S_q: R^{d_q} -> (R^n, <u,v> = u.v/n); adjoint S_q^* = F_q^T / n
@@ -76,7 +106,7 @@ def _prop_ka_forms(scale, seed, device):
     op_form = hs12 / (hs11 * hs22)
     c.close("Gram form vs representation form", gram_form, rep_form, tol=1e-10)
     c.close("Gram form vs operator form", gram_form, op_form, tol=1e-10)
-    c.close("library KA on features (feature route) vs Gram form", M.kernel_alignment(F1, F2), gram_form, tol=1e-10)
+    c.close("library KA on features (feature route) vs Gram form", kernel_alignment(F1, F2), gram_form, tol=1e-10)
     return c
 
 
@@ -89,16 +119,16 @@ def _spectral_parts(K1, K2):
     return e1, U1, e2, U2, C
 
 
-@check("thm-ka-spectral", title="Spectral form of kernel alignment", kind="theorem", chapter=CH)
+@check("thm-ka-spectral", title="Spectral form of kernel alignment", kind="theorem")
 def _thm_ka_spectral(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n = pick(scale, test=80, book=200, full=600)
     X, F1, F2 = _pair(r, n)
-    K1 = M.gram(X, "rbf", sigma=2.0)
+    K1 = gram(X, "rbf", sigma=2.0)
     K2 = F2 @ F2.T
     e1, U1, e2, U2, C = _spectral_parts(K1, K2)
     h1, h2 = e1 / np.linalg.norm(e1), e2 / np.linalg.norm(e2)
-    ka = M.kernel_alignment(K1, K2, kernel="precomputed")
+    ka = kernel_alignment(K1, K2, kernel="precomputed")
     double_sum = float(np.sum(h1[:, None] * h2[None, :] * C**2))
     c.close("KA vs sum_ij eta1_i eta2_j C_ij^2 (normalised spectra)", ka, double_sum, tol=1e-10)
     c.close("⟨eta1,(C o C) eta2⟩ vs Tr[C diag(eta2) C^T diag(eta1)]", float(h1 @ (C * C) @ h2),
@@ -120,28 +150,27 @@ def _thm_ka_spectral(scale, seed, device):
     Q1 = np.linalg.qr(r.standard_normal((n, r1)))[0]
     Q2 = np.linalg.qr(Q1 @ r.standard_normal((r1, r2)) + 0.7 * r.standard_normal((n, r2)))[0]
     Kw1, Kw2 = 3.0 * Q1 @ Q1.T, 0.5 * Q2 @ Q2.T
-    c.close("constant spectra: KA = ‖C_12‖_F^2 / sqrt(r1 r2)", M.kernel_alignment(Kw1, Kw2, kernel="precomputed"),
+    c.close("constant spectra: KA = ‖C_12‖_F^2 / sqrt(r1 r2)", kernel_alignment(Kw1, Kw2, kernel="precomputed"),
             np.sum((Q1.T @ Q2) ** 2) / math.sqrt(r1 * r2), tol=1e-10)
     # special case 2: shared eigenvectors (C_12 = I) -> KA = <eta1_hat, eta2_hat>
     Q = np.linalg.qr(r.standard_normal((n, 8)))[0]
     s1, s2 = r.uniform(0.1, 2.0, 8), r.uniform(0.1, 2.0, 8)
     c.close("C_12 = I: KA = ⟨eta1_hat, eta2_hat⟩",
-            M.kernel_alignment((Q * s1) @ Q.T, (Q * s2) @ Q.T, kernel="precomputed"),
+            kernel_alignment((Q * s1) @ Q.T, (Q * s2) @ Q.T, kernel="precomputed"),
             float(s1 @ s2 / (np.linalg.norm(s1) * np.linalg.norm(s2))), tol=1e-10)
     k = 25
-    c.note(eta1=h1[:k], eta2=h2[:k], C=C[:k, :k], ka=ka)
+    c.attach(SpectralCoupling(eta1=h1[:k], eta2=h2[:k], C=C[:k, :k], ka=float(ka)))
     return c
 
 
-@check("err-spectral-square", title="Erratum: the two-kernel spectral sum needs a square", kind="erratum",
-       chapter=CH)
+@check("err-spectral-square", title="Erratum: the two-kernel spectral sum needs a square", kind="erratum")
 def _err_spectral_square(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n = pick(scale, test=60, book=150, full=400)
     X, F1, F2 = _pair(r, n)
-    K1, K2 = M.gram(X, "rbf", sigma=2.0), F2 @ F2.T
+    K1, K2 = gram(X, "rbf", sigma=2.0), F2 @ F2.T
     e1, U1, e2, U2, C = _spectral_parts(K1, K2)
-    ka = M.kernel_alignment(K1, K2, kernel="precomputed")
+    ka = kernel_alignment(K1, K2, kernel="precomputed")
     norm = np.linalg.norm(e1) * np.linalg.norm(e2)
     inner = np.sqrt(np.abs(np.outer(e1, e2))) * np.sign(np.outer(e1, e2)) * C  # <f_1i, f_2j>
     printed = float(np.sum(inner) / norm)
@@ -181,14 +210,14 @@ def _kta_draws(r, K, eta, U, draws, r_modes=10):
     return out
 
 
-@check("prop-kta-spectral", title="Spectral form of kernel-target alignment", kind="proposition", chapter=CH)
+@check("prop-kta-spectral", title="Spectral form of kernel-target alignment", kind="proposition")
 def _prop_kta_spectral(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n, draws = pick(scale, test=60, book=150, full=400), pick(scale, test=40, book=200, full=1000)
     K, eta, U = _kta_setup(r, n)
     direct, formula, scaled = [], [], []
     for w, h in _kta_draws(r, K, eta, U, draws):
-        direct.append(M.kernel_alignment(K, np.outer(h, h), kernel="precomputed"))
+        direct.append(kernel_alignment(K, np.outer(h, h), kernel="precomputed"))
         formula.append(np.sum(eta**2 * w**2) / (np.linalg.norm(eta) * np.sum(eta * w**2)))
         w3 = 3.0 * w
         scaled.append(np.sum(eta**2 * w3**2) / (np.linalg.norm(eta) * np.sum(eta * w3**2)))
@@ -199,14 +228,14 @@ def _prop_kta_spectral(scale, seed, device):
 
 
 @check("err-kta-sqrt", title="Erratum: square-root placement in spectral kernel-target alignment",
-       kind="erratum", chapter=CH)
+       kind="erratum")
 def _err_kta_sqrt(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n, draws = pick(scale, test=60, book=150, full=400), pick(scale, test=40, book=200, full=1000)
     K, eta, U = _kta_setup(r, n)
     direct, printed, corrected = [], [], []
     for w, h in _kta_draws(r, K, eta, U, draws):
-        direct.append(M.kernel_alignment(K, np.outer(h, h), kernel="precomputed"))
+        direct.append(kernel_alignment(K, np.outer(h, h), kernel="precomputed"))
         printed.append(np.sum(eta**2 * w**2) / math.sqrt(np.sum(eta**2) * np.sum(eta * w**2)))
         corrected.append(np.sum(eta**2 * w**2) / (math.sqrt(np.sum(eta**2)) * np.sum(eta * w**2)))
     printed = np.array(printed)

@@ -2,15 +2,88 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from ...device import REDUCTION_DTYPE, generator, pick, rng
+from ...measures import kernel_alignment
 from .._registry import Comparisons, check
-from ._routes import _M, _unit_rows, _enumerate
+from ._routes import _unit_rows, _enumerate
 
-CH = "kernel-alignment"
+__all__ = ["ConcentrationCurve", "PrintedBoundFailure"]
+
+
+@dataclass
+class ConcentrationCurve:
+    r"""Error of empirical kernel alignment against the sample size (``thm-ka-concentration``'s payload).
+
+    Attributes
+    ----------
+    n : numpy.ndarray
+        Sample sizes.
+    mean_error, quantile_error : numpy.ndarray
+        Mean and ``(1 - delta)``-quantile of :math:`|\hat A - A|` over repetitions, per size.
+    bound : numpy.ndarray
+        The paper's bound :math:`\sqrt{32\log(2/\delta)/n}`.
+    bound_a12, quantile_a12 : numpy.ndarray
+        The corrected bound on the cross term and the measured quantile it bounds.
+    slope : float
+        Fitted log-log slope of ``mean_error``.
+    population_ka : float
+        The population alignment :math:`A`.
+    delta : float
+        The failure probability of the bounds.
+    looseness : numpy.ndarray
+        ``bound / quantile_error``.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> curve = run("thm-ka-concentration", scale="test", device="cpu").payload
+    >>> curve.n.tolist(), bool((curve.quantile_error <= curve.bound).all())
+    ([50, 200, 800], True)
+    """
+
+    n: np.ndarray
+    mean_error: np.ndarray
+    quantile_error: np.ndarray
+    bound: np.ndarray
+    bound_a12: np.ndarray
+    quantile_a12: np.ndarray
+    slope: float
+    population_ka: float
+    delta: float
+    looseness: np.ndarray
+
+
+@dataclass
+class PrintedBoundFailure:
+    r"""The counterexample to the printed Lemma 1 bound (``err-lemma1-bias``'s payload).
+
+    Attributes
+    ----------
+    quantile : float
+        Measured ``(1 - delta)``-quantile of :math:`|\hat A - A|`.
+    printed_bound : float
+        The printed bound, which ``quantile`` exceeds.
+    population_ka : float
+        The population alignment of the law with a rare, large atom.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> f = run("err-lemma1-bias", scale="test", device="cpu").payload
+    >>> f.quantile > f.printed_bound
+    True
+    """
+
+    quantile: float
+    printed_bound: float
+    population_ka: float
+
+
 
 
 # ============================================================================================
@@ -40,9 +113,9 @@ def _v_stats(S11, S12, S22):
 
 
 @check("thm-ka-concentration", title="Concentration of empirical kernel alignment (corrected Lemma 1)",
-       kind="theorem", chapter=CH)
+       kind="theorem")
 def _thm_ka_concentration(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     ns = pick(scale, test=[50, 200, 800], book=[50, 200, 800, 3200], full=[50, 200, 800, 3200, 12800])
     reps = pick(scale, test=100, book=300, full=1000)
     delta = 0.05
@@ -72,7 +145,7 @@ def _thm_ka_concentration(scale, seed, device):
         rhs_det.append(rhs.cpu().numpy())
     # one draw through the library, as a sanity link between the moment route and the measure
     i0 = idx[0].cpu().numpy()
-    c.close("moment route vs library KA on one sample", float(ka[0]), M.kernel_alignment(F1[i0], F2[i0]), tol=1e-10)
+    c.close("moment route vs library KA on one sample", float(ka[0]), kernel_alignment(F1[i0], F2[i0]), tol=1e-10)
     c.leq("(1-delta)-quantile abs(A12_hat - E A12_hat) <= sqrt(8 log(2/delta)/n)", q12, bound12)
     c.leq("deterministic ratio step, every draw and n", np.concatenate(lhs_det), np.concatenate(rhs_det), slack=1e-12)
     slope = float(np.polyfit(np.log(ns), np.log(mean_err), 1)[0])
@@ -80,14 +153,15 @@ def _thm_ka_concentration(scale, seed, device):
     c.true(f"log-log slope of mean abs(KA_hat - A) in [{lo}, {hi}]", lo <= slope <= hi, value=slope)
     paper = [math.sqrt(32.0 * math.log(2.0 / delta) / n) for n in ns]
     c.leq("(1-delta)-quantile abs(KA_hat - A) <= paper's sqrt(32 log(2/delta)/n) (here C(X) is mild)", q_err, paper)
-    c.note(n=np.array(ns), mean_err=np.array(mean_err), q_err=np.array(q_err), bound=np.array(paper),
-           bound12=np.array(bound12), q12=np.array(q12), slope=slope, A=A, delta=delta,
-           looseness=np.array(paper) / np.array(q_err))
+    c.attach(ConcentrationCurve(n=np.array(ns), mean_error=np.array(mean_err), quantile_error=np.array(q_err),
+                                bound=np.array(paper), bound_a12=np.array(bound12), quantile_a12=np.array(q12),
+                                slope=slope, population_ka=A, delta=delta,
+                                looseness=np.array(paper) / np.array(q_err)))
     return c
 
 
 @check("err-lemma1-bias", title="Erratum: Lemma 1 drops constants and centres at a biased V-statistic",
-       kind="erratum", chapter=CH)
+       kind="erratum")
 def _err_lemma1_bias(scale, seed, device):
     r, c = rng(seed), Comparisons()
     # (1) exact enumeration: where the V-statistic concentrates
@@ -140,5 +214,5 @@ def _err_lemma1_bias(scale, seed, device):
     q12 = float(np.quantile((t12 - e12b).abs().cpu().numpy(), 1 - delta))
     c.leq("corrected: (1-delta)-quantile abs(A12_hat - E A12_hat) <= C1 C2 sqrt(8 log(2/delta)/n)", q12,
           C * math.sqrt(8.0 * math.log(2.0 / delta) / nbig), draws=reps)
-    c.note(q=q, printed=printed, A=A_pop)
+    c.attach(PrintedBoundFailure(quantile=q, printed_bound=printed, population_ka=A_pop))
     return c

@@ -5,19 +5,19 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from ...device import pick, rng
+from ...measures import distance_alignment, kernel_alignment
 from .._registry import Comparisons, check
-from ._routes import _M, _unit_rows, _pair, _random_orthogonal
+from ._routes import _unit_rows, _pair, _random_orthogonal
 
-CH = "kernel-alignment"
 
 
 # ============================================================================================
 # Distance alignment
 # ============================================================================================
 
-@check("thm-ka-da", title="Distance alignment as a function of kernel alignment", kind="theorem", chapter=CH)
+@check("thm-ka-da", title="Distance alignment as a function of kernel alignment", kind="theorem")
 def _thm_ka_da(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     draws = pick(scale, test=10, book=50, full=200)
     lib, explicit, formula = [], [], []
     for _ in range(draws):
@@ -27,9 +27,9 @@ def _thm_ka_da(scale, seed, device):
         d1, d2 = cdist(G1, G1, "sqeuclidean"), cdist(G2, G2, "sqeuclidean")
         K1, K2 = G1 @ G1.T, G2 @ G2.T
         explicit.append(np.mean((d1 - d2) ** 2))
-        lib.append(M.distance_alignment(G1, G2, route="samples"))
+        lib.append(distance_alignment(G1, G2, route="samples"))
         c1, c2 = np.linalg.norm(K1) / n, np.linalg.norm(K2) / n
-        A = M.kernel_alignment(G1, G2)
+        A = kernel_alignment(G1, G2)
         formula.append(4.0 * (c1**2 + c2**2 - 2.0 * c1 * c2 * A))
     c.close("library D vs explicit mean of (d1^2 - d2^2)^2", lib, explicit, tol=1e-12, draws=draws)
     c.close("D vs 4(‖K1‖^2 + ‖K2‖^2 - 2‖K1‖‖K2‖ KA), unit-norm features", explicit, formula, tol=1e-12, draws=draws)
@@ -49,9 +49,9 @@ def _equal_norm_pair(r, n, frac):
 
 
 @check("err-ka-da-constant", title="Erratum: the constant in the KA-distance-alignment equivalence",
-       kind="erratum", chapter=CH)
+       kind="erratum")
 def _err_ka_da_constant(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     draws = pick(scale, test=10, book=50, full=200)
     D, printed, corrected, norms1, norms2 = [], [], [], [], []
     for _ in range(draws):
@@ -60,8 +60,8 @@ def _err_ka_da_constant(scale, seed, device):
         C1, C2 = np.linalg.norm(G1 @ G1.T) / n, np.linalg.norm(G2 @ G2.T) / n
         norms1.append(C1)
         norms2.append(C2)
-        A = M.kernel_alignment(G1, G2)
-        D.append(M.distance_alignment(G1, G2, route="samples"))
+        A = kernel_alignment(G1, G2)
+        D.append(distance_alignment(G1, G2, route="samples"))
         printed.append(8.0 * C1 * (1.0 - A))
         corrected.append(8.0 * C1**2 * (1.0 - A))
     c.close("equal norms ‖K1‖ = ‖K2‖ = C (construction)", norms1, norms2, tol=1e-12, draws=draws)
@@ -74,6 +74,6 @@ def _err_ka_da_constant(scale, seed, device):
     B2 = _unit_rows(F2) * r.uniform(0.3, 0.9, (n, 1))
     c1, c2 = np.linalg.norm(B1 @ B1.T) / n, np.linalg.norm(B2 @ B2.T) / n
     c.differ("features inside the ball (not on the sphere): identity fails",
-             4 * (c1**2 + c2**2 - 2 * c1 * c2 * M.kernel_alignment(B1, B2)),
-             M.distance_alignment(B1, B2, route="samples"), tol=1e-4)
+             4 * (c1**2 + c2**2 - 2 * c1 * c2 * kernel_alignment(B1, B2)),
+             distance_alignment(B1, B2, route="samples"), tol=1e-4)
     return c

@@ -1,14 +1,48 @@
 """Checks for the section of *Kernel alignment and its relatives*: Gaussians: every notion is a function of the canonical correlations; COCO and kernel CCA."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import linalg as sla
 
 from ...device import pick, rng
+from ...measures import cca, kernel_cca
 from .._registry import Comparisons, check
-from ._routes import _M, _inv_sqrt, _canonical_correlations, _random_joint_cov, _w2_sq_gaussian, _w2_corrected, _w2_printed, _gaussian_mi_logdet
+from ._routes import _inv_sqrt, _canonical_correlations, _random_joint_cov, _w2_sq_gaussian, _w2_corrected, _w2_printed, _gaussian_mi_logdet
 
-CH = "kernel-alignment"
+__all__ = ["GaussianNotions"]
+
+
+@dataclass
+class GaussianNotions:
+    r"""Every Gaussian notion of dependence for one canonical pair, on a grid of rho (``thm-gauss-cancorr``'s payload).
+
+    Attributes
+    ----------
+    rho : numpy.ndarray
+        Canonical correlations in [0, 1).
+    hsic, mi, w2, w2_printed, cca_cost : numpy.ndarray
+        Linear HSIC of the whitened pair :math:`\rho^2`, mutual information
+        :math:`-\frac12\log(1-\rho^2)`, the correct :math:`W_2^2`, the printed (wrong) one, and
+        the CCA cost :math:`2(1-\rho)`.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> g = run("thm-gauss-cancorr", scale="test", device="cpu").payload
+    >>> g.rho.shape == g.mi.shape == g.w2.shape
+    True
+    """
+
+    rho: np.ndarray
+    hsic: np.ndarray
+    mi: np.ndarray
+    w2: np.ndarray
+    w2_printed: np.ndarray
+    cca_cost: np.ndarray
+
+
 
 
 # ============================================================================================
@@ -16,7 +50,7 @@ CH = "kernel-alignment"
 # ============================================================================================
 
 @check("thm-gauss-cancorr", title="Gaussian MI, W2, HSIC and CCA cost through canonical correlations",
-       kind="theorem", chapter=CH)
+       kind="theorem")
 def _thm_gauss_cancorr(scale, seed, device):
     r, c = rng(seed), Comparisons()
     draws = pick(scale, test=20, book=100, full=500)
@@ -62,7 +96,7 @@ def _thm_gauss_cancorr(scale, seed, device):
     S11, S12, S22, _ = _random_joint_cov(r, 4, 3, whitened=False)
     Z = r.standard_normal((n, 7)) @ np.linalg.cholesky(np.block([[S11, S12], [S12.T, S22]])).T
     Sh = np.cov(Z.T)
-    rho_lib = _M().cca(Z[:, :4], Z[:, 4:]).rho
+    rho_lib = cca(Z[:, :4], Z[:, 4:]).rho
     c.close("sample: MI of the sample covariance vs -(1/2) sum log(1 - rho^2), rho from library cca",
             _gaussian_mi_logdet(Sh[:4, :4], Sh[:4, 4:], Sh[4:, 4:]), -0.5 * np.sum(np.log1p(-rho_lib**2)), tol=1e-10)
     rho = np.array([0.9, 0.5, 0.1])
@@ -70,14 +104,13 @@ def _thm_gauss_cancorr(scale, seed, device):
     c.close("rho = (.9, .5, .1): MI (logdet) vs 0.979231807563467 [V]", _gaussian_mi_logdet(S11, S12, S22),
             0.979231807563467, tol=1e-12)
     grid = np.linspace(0.0, 0.999, 200)
-    c.note(rho=grid, hsic=grid**2, mi=-0.5 * np.log1p(-grid**2),
-           w2=2 * (2 - np.sqrt(1 + grid) - np.sqrt(1 - grid)), w2_printed=2 * (1 - np.sqrt(1 - grid**2)),
-           cca_cost=2 * (1 - grid))
+    c.attach(GaussianNotions(rho=grid, hsic=grid**2, mi=-0.5 * np.log1p(-grid**2),
+                             w2=2 * (2 - np.sqrt(1 + grid) - np.sqrt(1 - grid)),
+                             w2_printed=2 * (1 - np.sqrt(1 - grid**2)), cca_cost=2 * (1 - grid)))
     return c
 
 
-@check("prop-mi-hsic-coco", title="MI >= HSIC/2 and COCO^2 <= HSIC <= r COCO^2 for Gaussians", kind="proposition",
-       chapter=CH)
+@check("prop-mi-hsic-coco", title="MI >= HSIC/2 and COCO^2 <= HSIC <= r COCO^2 for Gaussians", kind="proposition")
 def _prop_mi_hsic_coco(scale, seed, device):
     r, c = rng(seed), Comparisons()
     draws = pick(scale, test=60, book=200, full=2000)
@@ -106,8 +139,7 @@ def _prop_mi_hsic_coco(scale, seed, device):
     return c
 
 
-@check("err-w2-gaussian", title="Erratum: the Gaussian Wasserstein-2 independence formula", kind="erratum",
-       chapter=CH)
+@check("err-w2-gaussian", title="Erratum: the Gaussian Wasserstein-2 independence formula", kind="erratum")
 def _err_w2_gaussian(scale, seed, device):
     r, c = rng(seed), Comparisons()
     rho = np.array([0.9, 0.5, 0.1])
@@ -130,9 +162,9 @@ def _err_w2_gaussian(scale, seed, device):
 
 
 @check("prop-coco-kcca-linear", title="COCO and kernel CCA with linear kernels; KCCA needs regularisation",
-       kind="proposition", chapter=CH)
+       kind="proposition")
 def _prop_coco_kcca_linear(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n = pick(scale, test=60, book=200, full=1000)
     X = r.standard_normal((n, 4))
     Y = np.tanh(X @ r.standard_normal((4, 3))) + 0.5 * r.standard_normal((n, 3))
@@ -149,16 +181,16 @@ def _prop_coco_kcca_linear(scale, seed, device):
     U, sv, Vt = np.linalg.svd(S12)
     c.close("COCO attained at the top singular vectors", np.mean((Xc @ U[:, 0]) * (Yc @ Vt[0])), coco, tol=1e-12)
     kappas = np.array([1.0, 0.3, 0.1, 0.03, 0.01])
-    kcc = np.array([M.kernel_cca(X, Y, kernel="linear", reg=k) for k in kappas])
+    kcc = np.array([kernel_cca(X, Y, kernel="linear", reg=k) for k in kappas])
     formula = [sla.svdvals(_inv_sqrt(S11 + k * np.eye(4)) @ S12 @ _inv_sqrt(S22 + k * np.eye(3)))[0] for k in kappas]
     c.close("KCC_kappa (library, linear kernel) vs sigma_max((S11+kI)^-1/2 S12 (S22+kI)^-1/2)", kcc, formula,
             tol=1e-10, draws=len(kappas))
     c.leq("KCC_kappa increases as kappa decreases", kcc[:-1], kcc[1:], draws=len(kappas) - 1)
-    c.leq("KCC_kappa <= first canonical correlation", kcc, np.full(len(kappas), M.cca(X, Y).rho[0]),
+    c.leq("KCC_kappa <= first canonical correlation", kcc, np.full(len(kappas), cca(X, Y).rho[0]),
           draws=len(kappas))
     # no regularisation and width >= n: independent data look perfectly correlated
     m = pick(scale, test=20, book=30, full=60)
     Xw, Yw = r.standard_normal((m, m + 5)), r.standard_normal((m, m + 5))
-    c.close("kappa = 0, width >= n, independent X, Y: KCC = 1", M.kernel_cca(Xw, Yw, kernel="linear", reg=0.0), 1.0,
+    c.close("kappa = 0, width >= n, independent X, Y: KCC = 1", kernel_cca(Xw, Yw, kernel="linear", reg=0.0), 1.0,
             tol=1e-9)
     return c

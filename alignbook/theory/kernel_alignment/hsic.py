@@ -3,16 +3,83 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from scipy.spatial.distance import cdist
 
 from ...device import REDUCTION_DTYPE, generator, pick, rng
+from ...measures import cka, cka_permutation_mean, distance_correlation, gram, hsic, kernel_alignment
 from .._registry import Comparisons, check
-from ._routes import _M, _H, _ka_direct, _pair, _rbf, _random_joint_cov, _enumerate
+from ._routes import _H, _ka_direct, _pair, _rbf, _random_joint_cov, _enumerate
 
-CH = "kernel-alignment"
+__all__ = ["HSICEstimates", "PermutationNull"]
+
+
+@dataclass
+class HSICEstimates:
+    r"""Monte Carlo HSIC estimates on Gaussian samples (``thm-hsic-unbiased``'s payload).
+
+    Attributes
+    ----------
+    truth : float
+        Population HSIC :math:`\|\Sigma_{xy}\|_F^2` (linear kernels).
+    exact_biased_mean : float
+        The exact expectation of the biased estimator.
+    unbiased, biased : numpy.ndarray
+        The U-statistic and biased estimates, one per sample.
+    n : int
+        Size of each sample.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> est = run("thm-hsic-unbiased", scale="test", device="cpu").payload
+    >>> est.unbiased.shape == est.biased.shape, est.n
+    (True, 20)
+    """
+
+    truth: float
+    exact_biased_mean: float
+    unbiased: np.ndarray
+    biased: np.ndarray
+    n: int
+
+
+@dataclass
+class PermutationNull:
+    r"""CKA of unrelated wide representations under row permutations (``prop-cka-permutation-null``'s payload).
+
+    Attributes
+    ----------
+    null : numpy.ndarray
+        Biased linear CKA after each random permutation of the rows of Y.
+    exact_mean : float
+        The exact permutation mean :math:`\sqrt{\beta_X\beta_Y}/(n-1)`.
+    observed : float
+        CKA of the unpermuted pair.
+    n : int
+        Number of samples.
+    beta_x, beta_y : float
+        Effective ranks of the two covariance spectra.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> null = run("prop-cka-permutation-null", scale="test", device="cpu").payload
+    >>> null.null.size, round(null.exact_mean, 2) == round(float(null.null.mean()), 2)
+    (200, True)
+    """
+
+    null: np.ndarray
+    exact_mean: float
+    observed: float
+    n: int
+    beta_x: float
+    beta_y: float
+
+
 
 
 # ============================================================================================
@@ -20,17 +87,17 @@ CH = "kernel-alignment"
 # ============================================================================================
 
 @check("prop-hsic-linear", title="Linear-kernel HSIC is the squared Frobenius norm of the cross-covariance",
-       kind="proposition", chapter=CH)
+       kind="proposition")
 def _prop_hsic_linear(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     draws = pick(scale, test=10, book=50, full=200)
     lib_f, lib_s, cov = [], [], []
     for _ in range(draws):
         n = int(r.integers(8, 120))
         X, F1, F2 = _pair(r, n)
         F1 = F1 + 3.0  # nonzero means: centring is part of the statement
-        lib_f.append(M.hsic(F1, F2, route="features"))
-        lib_s.append(M.hsic(F1, F2, route="samples"))
+        lib_f.append(hsic(F1, F2, route="features"))
+        lib_s.append(hsic(F1, F2, route="samples"))
         S = np.cov(F1.T, F2.T)                      # numpy's (n-1)-normalised covariance
         cov.append(np.sum(S[: F1.shape[1], F1.shape[1]:] ** 2))
     c.close("HSIC_b (feature route) vs ‖Cov(X, Y)‖_F^2 (numpy cov)", lib_f, cov, tol=1e-10, draws=draws)
@@ -38,34 +105,33 @@ def _prop_hsic_linear(scale, seed, device):
     return c
 
 
-@check("thm-cka-hsic", title="CKA is normalised HSIC and the alignment of centred kernels", kind="theorem",
-       chapter=CH)
+@check("thm-cka-hsic", title="CKA is normalised HSIC and the alignment of centred kernels", kind="theorem")
 def _thm_cka_hsic(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n = pick(scale, test=50, book=150, full=500)
     X, F1, F2 = _pair(r, n)
     F1 = F1 + 2.0
     H = _H(n)
     for kernel in ("linear", "rbf", "distance"):
-        cka = M.cka(F1, F2, kernel=kernel)
-        ratio = M.hsic(F1, F2, kernel=kernel) / math.sqrt(M.hsic(F1, F1, kernel=kernel) * M.hsic(F2, F2, kernel=kernel))
-        K1, K2 = M.gram(F1, kernel), M.gram(F2, kernel)
-        centred = _ka_direct(H @ K1 @ H, H @ K2 @ H)
-        c.close(f"{kernel}: CKA vs HSIC_12 / sqrt(HSIC_11 HSIC_22)", cka, ratio, tol=1e-10)
-        c.close(f"{kernel}: CKA vs KA(H K1 H, H K2 H)", cka, centred, tol=1e-10)
-        c.close(f"{kernel}: KA(centered=True) vs CKA", M.kernel_alignment(F1, F2, kernel=kernel, centered=True), cka,
+        cka_value = cka(F1, F2, kernel=kernel)
+        ratio = hsic(F1, F2, kernel=kernel) / math.sqrt(hsic(F1, F1, kernel=kernel) * hsic(F2, F2, kernel=kernel))
+        K1, K2 = gram(F1, kernel), gram(F2, kernel)
+        centered = _ka_direct(H @ K1 @ H, H @ K2 @ H)
+        c.close(f"{kernel}: CKA vs HSIC_12 / sqrt(HSIC_11 HSIC_22)", cka_value, ratio, tol=1e-10)
+        c.close(f"{kernel}: CKA vs KA(H K1 H, H K2 H)", cka_value, centered, tol=1e-10)
+        c.close(f"{kernel}: KA(centered=True) vs CKA", kernel_alignment(F1, F2, kernel=kernel, centered=True), cka_value,
                 tol=1e-10)
     S = np.cov(F1.T, F2.T)
     d = F1.shape[1]
     rv = np.trace(S[:d, d:] @ S[d:, :d]) / math.sqrt(np.trace(S[:d, :d] @ S[:d, :d]) * np.trace(S[d:, d:] @ S[d:, d:]))
-    c.close("linear CKA vs RV coefficient (numpy covariances)", M.cka(F1, F2), rv, tol=1e-10)
+    c.close("linear CKA vs RV coefficient (numpy covariances)", cka(F1, F2), rv, tol=1e-10)
     return c
 
 
 @check("thm-hsic-mmd", title="HSIC is the MMD between the joint law and the product of its marginals",
-       kind="theorem", chapter=CH)
+       kind="theorem")
 def _thm_hsic_mmd(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n = pick(scale, test=25, book=40, full=80)
     X, F1, F2 = _pair(r, n)
     for name, K, L in (("rbf", _rbf(F1, 2.0), _rbf(F2, 1.0)), ("linear", F1 @ F1.T, F2 @ F2.T)):
@@ -74,7 +140,7 @@ def _thm_hsic_mmd(scale, seed, device):
         pp = np.einsum("ik,jl->", K, L) / n**4
         jp = np.einsum("ik,il->", K, L) / n**3
         mmd2 = jj + pp - 2.0 * jp
-        hsic_v = M.hsic(K, L, kernel="precomputed") * (n - 1) ** 2 / n**2
+        hsic_v = hsic(K, L, kernel="precomputed") * (n - 1) ** 2 / n**2
         c.close(f"{name}: MMD^2(joint, product) vs HSIC_V = tr(KHLH)/n^2", mmd2, hsic_v, tol=1e-12)
     # an explicit product-law sample: evaluate the MMD with the n^2 product atoms listed one by one
     m = 12
@@ -88,15 +154,15 @@ def _thm_hsic_mmd(scale, seed, device):
             np.vstack([A, B])[:, d:] @ np.vstack([A, B])[:, d:].T)[: len(A), len(A):]
 
     mmd_atoms = prod_kernel(J, J).mean() + prod_kernel(P, P).mean() - 2.0 * prod_kernel(J, P).mean()
-    hv = M.hsic(_rbf(Xs, 2.0), Ys @ Ys.T, kernel="precomputed") * (m - 1) ** 2 / m**2
+    hv = hsic(_rbf(Xs, 2.0), Ys @ Ys.T, kernel="precomputed") * (m - 1) ** 2 / m**2
     c.close("listing the m^2 product atoms: MMD^2 vs HSIC_V", mmd_atoms, hv, tol=1e-12)
     return c
 
 
 @check("thm-dcor-cka", title="Squared distance correlation is CKA with the distance-induced kernel",
-       kind="theorem", chapter=CH)
+       kind="theorem")
 def _thm_dcor_cka(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     draws = pick(scale, test=5, book=20, full=100)
     expl, lib, ckad, dcov, hv4 = [], [], [], [], []
     for _ in range(draws):
@@ -107,19 +173,19 @@ def _thm_dcor_cka(scale, seed, device):
         A, B = H @ D1 @ H, H @ D2 @ H                     # double-centred distance matrices
         dcov2 = np.sum(A * B) / n**2
         expl.append(dcov2 / math.sqrt((np.sum(A * A) / n**2) * (np.sum(B * B) / n**2)))
-        lib.append(M.distance_correlation(F1, F2) ** 2)
-        ckad.append(M.cka(F1, F2, kernel="distance"))
+        lib.append(distance_correlation(F1, F2) ** 2)
+        ckad.append(cka(F1, F2, kernel="distance"))
         dcov.append(dcov2)
-        hv4.append(4.0 * M.hsic(F1, F2, kernel="distance") * (n - 1) ** 2 / n**2)
+        hv4.append(4.0 * hsic(F1, F2, kernel="distance") * (n - 1) ** 2 / n**2)
     c.close("dCor^2 (Szekely, explicit HDH) vs library dCor^2", expl, lib, tol=1e-10, draws=draws)
     c.close("dCor^2 vs CKA with k = (‖x‖ + ‖x'‖ - ‖x - x'‖)/2", expl, ckad, tol=1e-10, draws=draws)
     c.close("dCov^2_n vs 4 HSIC_V(distance kernel)", dcov, hv4, tol=1e-10, draws=draws)
     return c
 
 
-@check("err-hsic-uncentred", title="Erratum: HSIC needs the centred cross-moment", kind="erratum", chapter=CH)
+@check("err-hsic-uncentred", title="Erratum: HSIC needs the centred cross-moment", kind="erratum")
 def _err_hsic_uncentred(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     n = pick(scale, test=200, book=1000, full=5000)
     # independent x and y with nonzero means: population HSIC = 0
     m1, m2 = np.array([1.0, -2.0, 0.5]), np.array([3.0, 1.0])
@@ -129,14 +195,14 @@ def _err_hsic_uncentred(scale, seed, device):
     uncentred_pop = float(np.sum(np.outer(m1, m2) ** 2))  # |E[x y^T]|_F^2 = |m1|^2 |m2|^2 for independent x, y
     c.differ("printed ‖E[K_x1 (x) K_x2]‖^2 (population) vs HSIC = 0 (independent)", uncentred_pop, 0.0, tol=1.0)
     uncentred_emp = np.sum(K * L) / n**2
-    c.differ("printed, empirical: tr(KL)/n^2 vs HSIC_V", uncentred_emp, M.hsic(X, Y) * (n - 1) ** 2 / n**2, tol=1.0)
+    c.differ("printed, empirical: tr(KL)/n^2 vs HSIC_V", uncentred_emp, hsic(X, Y) * (n - 1) ** 2 / n**2, tol=1.0)
     # corrected: |E[K (x) L] - E K (x) E L|^2 expands to tr(KL)/n^2 - 2 1'KL1/n^3 + 1'K1 1'L1/n^4
     one = np.ones(n)
     expanded = np.sum(K * L) / n**2 - 2.0 * (one @ K @ L @ one) / n**3 + (one @ K @ one) * (one @ L @ one) / n**4
     Cxy = (X - X.mean(0)).T @ (Y - Y.mean(0)) / n
     c.close("corrected (centred) expansion vs ‖(1/n) sum (x - xbar)(y - ybar)^T‖_F^2", expanded, np.sum(Cxy**2),
             tol=1e-10)
-    c.close("corrected (centred) expansion vs library HSIC_V", expanded, M.hsic(X, Y) * (n - 1) ** 2 / n**2, tol=1e-10)
+    c.close("corrected (centred) expansion vs library HSIC_V", expanded, hsic(X, Y) * (n - 1) ** 2 / n**2, tol=1e-10)
     return c
 
 
@@ -168,10 +234,9 @@ def _hsic_batched(K: torch.Tensor, L: torch.Tensor):
     return hb, hu
 
 
-@check("thm-hsic-unbiased", title="The U-statistic HSIC is unbiased; the V-statistic is not", kind="theorem",
-       chapter=CH)
+@check("thm-hsic-unbiased", title="The U-statistic HSIC is unbiased; the V-statistic is not", kind="theorem")
 def _thm_hsic_unbiased(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     T = lambda a: torch.as_tensor(a, dtype=REDUCTION_DTYPE, device=device)  # noqa: E731
     # (1) exact: enumerate every sample of size n from a 3-atom joint law
     n = pick(scale, test=5, book=6, full=7)
@@ -185,7 +250,7 @@ def _thm_hsic_unbiased(scale, seed, device):
     hb, hu = (v.cpu().numpy() for v in _hsic_batched(Kb, Lb))
     some = r.choice(len(idx), size=8, replace=False)
     c.close("library HSIC_u vs printed U-statistic formula (8 samples)",
-            [M.hsic(Xa[idx[i]], Ya[idx[i]], kernel="rbf", sigma=sigma, estimator="unbiased") for i in some], hu[some],
+            [hsic(Xa[idx[i]], Ya[idx[i]], kernel="rbf", sigma=sigma, estimator="unbiased") for i in some], hu[some],
             tol=1e-12, draws=8)
     c.close(f"exact E[HSIC_u] over all 3^{n} samples vs population HSIC", float(prob @ hu), truth, tol=1e-12,
             draws=len(idx))
@@ -203,19 +268,19 @@ def _thm_hsic_unbiased(scale, seed, device):
     Xz, Yz = Z[..., :3], Z[..., 3:]
     hb, hu = (v.cpu().numpy() for v in _hsic_batched(Xz @ Xz.transpose(1, 2), Yz @ Yz.transpose(1, 2)))
     c.close("library HSIC_u (feature route) vs printed formula (8 draws)",
-            [M.hsic(Xz[i], Yz[i], estimator="unbiased").item() for i in range(8)], hu[:8], tol=1e-10, draws=8)
+            [hsic(Xz[i], Yz[i], estimator="unbiased").item() for i in range(8)], hu[:8], tol=1e-10, draws=8)
     se_u, se_b = hu.std(ddof=1) / math.sqrt(draws), hb.std(ddof=1) / math.sqrt(draws)
     c.leq("Gaussian MC: abs(mean HSIC_u - ‖Sigma_xy‖^2) <= 4 SE", abs(hu.mean() - truth_g), 4 * se_u, draws=draws)
     c.leq("Gaussian MC: abs(mean HSIC_b - exact E[HSIC_b]) <= 4 SE", abs(hb.mean() - exact_b), 4 * se_b, draws=draws)
     c.differ("Gaussian MC: mean HSIC_b vs ‖Sigma_xy‖^2 (gap > 6 SE)", hb.mean(), truth_g, tol=6 * se_b, draws=draws)
-    c.note(truth=truth_g, exact_biased=exact_b, hsic_u=hu, hsic_b=hb, n=nn_)
+    c.attach(HSICEstimates(truth=truth_g, exact_biased_mean=exact_b, unbiased=hu, biased=hb, n=nn_))
     return c
 
 
 @check("prop-cka-permutation-null", title="The permutation null of CKA: exact mean (biased) and zero mean (unbiased)",
-       kind="proposition", chapter=CH)
+       kind="proposition")
 def _prop_cka_permutation_null(scale, seed, device):
-    M, r, c = _M(), rng(seed), Comparisons()
+    r, c = rng(seed), Comparisons()
     T = lambda a: torch.as_tensor(a, dtype=REDUCTION_DTYPE, device=device)  # noqa: E731
     # (1) exact: average over all n! permutations, each CKA from the printed formulas, batched
     n = pick(scale, test=6, book=7, full=8)
@@ -223,7 +288,7 @@ def _prop_cka_permutation_null(scale, seed, device):
     Y = np.tanh(X[:, :2]) + 0.5 * r.normal(size=(n, 2))
     perms = T(np.array(list(itertools.permutations(range(n))))).long()
     for kernel in ("linear", "rbf", "distance"):
-        K, L = T(M.gram(X, kernel)), T(M.gram(Y, kernel))
+        K, L = T(gram(X, kernel)), T(gram(Y, kernel))
         Lp = L[perms[:, :, None], perms[:, None, :]]  # P L P^T for every permutation
         Kb = K.expand_as(Lp)
         hb, hu = _hsic_batched(Kb, Lp)
@@ -232,7 +297,7 @@ def _prop_cka_permutation_null(scale, seed, device):
         i = int(r.integers(len(perms)))
         c.close(f"{kernel}: printed-formula CKA vs library on one permuted sample",
                 [float(cka_b[i]), float(cka_u[i])],
-                [M.cka(X, Y[perms[i].cpu().numpy()], kernel), M.cka(X, Y[perms[i].cpu().numpy()], kernel, "unbiased")],
+                [cka(X, Y[perms[i].cpu().numpy()], kernel), cka(X, Y[perms[i].cpu().numpy()], kernel, "unbiased")],
                 tol=1e-12, draws=1)
         Kc, Lc = _H(n) @ (K.cpu().numpy()) @ _H(n), _H(n) @ (L.cpu().numpy()) @ _H(n)
         formula = np.trace(Kc) * np.trace(Lc) / ((n - 1) * np.linalg.norm(Kc) * np.linalg.norm(Lc))
@@ -241,7 +306,7 @@ def _prop_cka_permutation_null(scale, seed, device):
         c.close(f"{kernel}: mean unbiased CKA over all {n}! permutations vs 0", float(cka_u.mean()), 0.0, tol=1e-12,
                 draws=len(perms))
         c.close(f"{kernel}: library cka_permutation_mean vs the exact averages",
-                [M.cka_permutation_mean(X, Y, kernel), M.cka_permutation_mean(X, Y, kernel, "unbiased")],
+                [cka_permutation_mean(X, Y, kernel), cka_permutation_mean(X, Y, kernel, "unbiased")],
                 [float(cka_b.mean()), float(cka_u.mean())], tol=1e-12, draws=len(perms))
     # (2) wide unrelated representations: the biased null mean is large and equals the effective-rank form
     nn_, P = pick(scale, test=60, book=200, full=1000), pick(scale, test=200, book=400, full=1000)
@@ -249,13 +314,13 @@ def _prop_cka_permutation_null(scale, seed, device):
     B = r.normal(size=(nn_, nn_ // 3))
     lam = lambda Z: np.linalg.eigvalsh(np.cov(Z, rowvar=False))  # noqa: E731
     beta = lambda Z: lam(Z).sum() ** 2 / (lam(Z) ** 2).sum()  # noqa: E731
-    exact = M.cka_permutation_mean(A, B)
+    exact = cka_permutation_mean(A, B)
     c.close("linear: cka_permutation_mean vs sqrt(beta_X beta_Y)/(n-1) from eigenvalues", exact,
             math.sqrt(beta(A) * beta(B)) / (nn_ - 1), tol=1e-10)
-    g = torch.Generator().manual_seed(seed)
-    null = np.array([M.cka(A, B[torch.randperm(nn_, generator=g).numpy()]) for _ in range(P)])
+    g = generator(seed, "cpu")
+    null = np.array([cka(A, B[torch.randperm(nn_, generator=g).numpy()]) for _ in range(P)])
     se = null.std(ddof=1) / math.sqrt(P)
     c.leq(f"Monte Carlo: abs(mean of {P} permuted CKAs - exact mean) <= 4 SE", abs(null.mean() - exact), 4 * se, draws=P)
     c.geq("the biased null mean of unrelated wide representations exceeds 0.2", exact, 0.2)
-    c.note(null=null, exact=exact, observed=M.cka(A, B), n=nn_, beta_x=beta(A), beta_y=beta(B))
+    c.attach(PermutationNull(null=null, exact_mean=exact, observed=cka(A, B), n=nn_, beta_x=beta(A), beta_y=beta(B)))
     return c

@@ -28,16 +28,16 @@ def _mmse(P, Y, key) -> float:
     return float(P @ (R ** 2).sum(1))
 
 
-def _finite_joint(g: np.random.Generator, common: bool):
+def _finite_joint(r: np.random.Generator, common: bool):
     """A random joint law of (X1, X2) on a grid, flattened: returns P, x1, x2 and the common label.
 
     With ``common=True`` X1 = (C, A) and X2 = (C, B) share the component C, so non-constant
     perfectly aligned encoders exist (functions of C); otherwise the table is arbitrary.
     """
-    nc, na, nb = (int(v) for v in g.integers(2, 5, size=3))
+    nc, na, nb = (int(v) for v in r.integers(2, 5, size=3))
     C, A, B = np.meshgrid(np.arange(nc), np.arange(na), np.arange(nb), indexing="ij")
     C, A, B = C.ravel(), A.ravel(), B.ravel()
-    P = g.dirichlet(np.full(C.size, 0.5))
+    P = r.dirichlet(np.full(C.size, 0.5))
     if common:
         return P, C * na + A, C * nb + B, C
     # arbitrary table: relabel so that x1 = (C, A) and x2 = B mix freely

@@ -2,35 +2,74 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from ...data import TwoModalityModel
 from ...device import REDUCTION_DTYPE, pick, rng
-from ...experiments import tradeoff as ex
+from ...experiments.tradeoff import lin_r2
+from ...measures import cca
 from .._registry import Comparisons, check
 from ._routes import _whitened_svd, _projector
 
 F64 = REDUCTION_DTYPE
-CH = "tradeoff"
+
+__all__ = ["SharedSubspace"]
+
+
+@dataclass
+class SharedSubspace:
+    """What CCA recovers in the linear-Gaussian model (``thm-cca-shared-subspace``'s payload).
+
+    Attributes
+    ----------
+    rho_population, rho_sample : numpy.ndarray
+        Population and sample canonical correlations.
+    r2_cca, r2_s, r2_x1 : float
+        R^2 of ``Y1`` from the sample CCA representation, from the shared latent ``s`` (an
+        oracle) and from all of ``X1``.
+    share : float
+        The population share of ``Var Y1`` carried by ``s``.
+    floor : numpy.ndarray
+        Mean of the noise-floor canonical correlations at each sample size.
+    ns : numpy.ndarray
+        Those sample sizes.
+
+    Examples
+    --------
+    >>> from alignbook.theory import run
+    >>> sub = run("thm-cca-shared-subspace", scale="test", device="cpu").payload
+    >>> abs(sub.r2_cca - sub.r2_s) < 0.005, sub.r2_cca < sub.r2_x1
+    (True, True)
+    """
+
+    rho_population: np.ndarray
+    rho_sample: np.ndarray
+    r2_cca: float
+    share: float
+    r2_s: float
+    r2_x1: float
+    floor: np.ndarray
+    ns: np.ndarray
+
 
 
 # ----------------------------------------------------------------------------------------------
 # R3.6: the CCA cost
 # ----------------------------------------------------------------------------------------------
-@check("prop-cca-cost", title="The CCA alignment cost equals 2 * sum(1 - rho)", kind="proposition", chapter=CH)
+@check("prop-cca-cost", title="The CCA alignment cost equals 2 * sum(1 - rho)", kind="proposition")
 def _prop_cca_cost(scale, seed, device):
-    from ...measures import cca
-
     c = Comparisons()
-    g = rng(seed)
-    model = ex.TwoModalityModel.make(p1=8, p2=6, ks=2, k1=3, k2=2, redundancy=0.5, seed=seed, device=device)
+    r = rng(seed)
+    model = TwoModalityModel.make(p1=8, p2=6, ks=2, k1=3, k2=2, redundancy=0.5, seed=seed, device=device)
     d = model.sample(pick(scale, test=1000, book=5000, full=50000), seed=seed + 1)
-    X1c, X2c = d["X1"] - d["X1"].mean(0), d["X2"] - d["X2"].mean(0)
+    X1c, X2c = d.X1 - d.X1.mean(0), d.X2 - d.X2.mean(0)
     n = X1c.shape[0]
     S11, S12, S22 = X1c.T @ X1c / n, X1c.T @ X2c / n, X2c.T @ X2c / n
     I1, I2, U, rho, Vh = _whitened_svd(S11, S12, S22)
-    res = cca(d["X1"], d["X2"])
+    res = cca(d.X1, d.X2)
     rho_pkg = torch.as_tensor(res.rho).to(F64)
     c.close("canonical correlations: alignbook.cca = whitening + SVD", rho_pkg, rho.cpu(), tol=1e-10)
     draws = 200
@@ -45,9 +84,9 @@ def _prop_cca_cost(scale, seed, device):
             np.array(formula), tol=1e-10, draws=len(exact))
     I1c, I2c = I1.cpu(), I2.cpu()
     for _ in range(draws):  # feasible pairs: W_i' S_ii W_i = I
-        k = int(g.integers(1, rho.numel() + 1))
-        Q1 = torch.linalg.qr(torch.as_tensor(g.standard_normal((model.p1, k)), dtype=F64))[0]
-        Q2 = torch.linalg.qr(torch.as_tensor(g.standard_normal((model.p2, k)), dtype=F64))[0]
+        k = int(r.integers(1, rho.numel() + 1))
+        Q1 = torch.linalg.qr(torch.as_tensor(r.standard_normal((model.p1, k)), dtype=F64))[0]
+        Q2 = torch.linalg.qr(torch.as_tensor(r.standard_normal((model.p2, k)), dtype=F64))[0]
         W1, W2 = I1c @ Q1, I2c @ Q2
         Z1, Z2 = X1c.cpu() @ W1, X2c.cpu() @ W2
         costs.append(float(((Z1 - Z2) ** 2).sum(1).mean()))
@@ -58,10 +97,10 @@ def _prop_cca_cost(scale, seed, device):
 
 
 @check("thm-cca-shared-subspace", title="CCA recovers exactly the shared subspace (linear-Gaussian model)",
-       kind="theorem", chapter=CH)
+       kind="theorem")
 def _thm_cca_shared_subspace(scale, seed, device):
     c = Comparisons()
-    model = ex.TwoModalityModel.make(redundancy=0.5, seed=seed, device=device)
+    model = TwoModalityModel.make(redundancy=0.5, seed=seed, device=device)
     ks = model.ks
     S11, S12, S22, c1y, _, vy = model.blocks()
     I1, _, U, rho, _ = _whitened_svd(S11, S12, S22)
@@ -74,7 +113,7 @@ def _thm_cca_shared_subspace(scale, seed, device):
     share = model.redundancy / float(vy)
     gaps = []
     for noise in (0.3, 0.1, 0.03, 0.01):
-        m = ex.TwoModalityModel(model.A1, model.A2, model.b_s, model.b_1, model.b_2, ks, noise, model.y_noise,
+        m = TwoModalityModel(model.A1, model.A2, model.b_s, model.b_1, model.b_2, ks, noise, model.y_noise,
                                 model.redundancy, model.device)
         T11, T12, T22, t1y, _, ty = m.blocks()
         J1, _, V, _, _ = _whitened_svd(T11, T12, T22)
@@ -83,35 +122,33 @@ def _thm_cca_shared_subspace(scale, seed, device):
     c.true("|R^2(Y1|Z_CCA) - share| decreases as noise -> 0", bool(np.all(np.diff(gaps) < 0)), value=gaps[-1])
     c.leq("|R^2(Y1|Z_CCA) - share| at noise 0.01", gaps[-1], 1e-3)
     # noise 0, square mixing: the limit is attained exactly
-    m0 = ex.TwoModalityModel.make(p1=4, p2=4, ks=2, k1=2, k2=2, noise=0.0, redundancy=0.5, seed=seed, device=device)
+    m0 = TwoModalityModel.make(p1=4, p2=4, ks=2, k1=2, k2=2, noise=0.0, redundancy=0.5, seed=seed, device=device)
     T11, T12, T22, t1y, _, ty = m0.blocks()
     J1, _, V, r0, _ = _whitened_svd(T11, T12, T22)
     c.close("noise 0: rho = (1, 1, 0, 0)", r0, torch.tensor([1.0, 1.0, 0.0, 0.0], dtype=F64, device=r0.device))
     c.close("noise 0: R^2(Y1|Z_CCA) = share", float((t1y @ (J1 @ V[:, :2])).pow(2).sum() / ty),
             m0.redundancy / float(ty), tol=1e-10)
     # finite samples with the package's CCA
-    from ...measures import cca
-
     n = pick(scale, test=5000, book=5000, full=50000)
     d = model.sample(n, seed=seed + 1)
-    res = cca(d["X1"], d["X2"])
+    res = cca(d.X1, d.X2)
     rho_hat = torch.as_tensor(res.rho).to(F64).cpu()
     c.leq("sample rho_1..k_s vs population (|diff|)", (rho_hat[:ks] - rho[:ks].cpu()).abs().max(), 0.01)
     Zc = torch.as_tensor(res.x_scores)[:, :ks]
-    r2 = ex.lin_r2(d["Y1"], Zc)
-    r2_s = ex.lin_r2(d["Y1"], d["S"])
+    r2 = lin_r2(d.Y1, Zc)
+    r2_s = lin_r2(d.Y1, d.S)
     c.leq("|R^2(Y1 | sample CCA rep) - R^2(Y1 | s)| (oracle s)", abs(r2 - r2_s), 0.005)
     c.leq("R^2(Y1 | CCA rep) stays near the shared share, far below R^2(Y1 | X1)", r2 + 0.3,
-          ex.lin_r2(d["Y1"], d["X1"]))
+          lin_r2(d.Y1, d.X1))
     reps = pick(scale, test=8, book=20, full=200)
     ns = np.array(pick(scale, test=[400, 1600, 6400], book=[400, 1600, 6400], full=[200, 800, 3200, 12800]))
     floor = []
     for nn in ns:
-        vals = [float(torch.as_tensor(cca(*(lambda dd: (dd["X1"], dd["X2"]))(model.sample(int(nn), seed=100 + r)))
-                                      .rho)[ks:].mean()) for r in range(reps)]
+        vals = [float(torch.as_tensor(cca(*(lambda dd: (dd.X1, dd.X2))(model.sample(int(nn), seed=100 + rep)))
+                                      .rho)[ks:].mean()) for rep in range(reps)]
         floor.append(np.mean(vals))
     slope = float(np.polyfit(np.log(ns), np.log(floor), 1)[0])
     c.true("noise-floor correlations shrink like n^-1/2 (slope in [-0.6, -0.4])", -0.6 <= slope <= -0.4, value=slope)
-    c.note(rho_population=rho.cpu().numpy(), rho_sample=rho_hat.numpy(), r2_cca=r2, share=share, r2_s=r2_s,
-           r2_x1=ex.lin_r2(d["Y1"], d["X1"]), floor=np.array(floor), ns=ns)
+    c.attach(SharedSubspace(rho_population=rho.cpu().numpy(), rho_sample=rho_hat.numpy(), r2_cca=r2, share=share,
+                            r2_s=r2_s, r2_x1=lin_r2(d.Y1, d.X1), floor=np.array(floor), ns=ns))
     return c

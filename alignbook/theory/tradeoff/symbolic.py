@@ -22,17 +22,87 @@ Pareto front is :math:`-\lambda`), and the limits as :math:`\lambda\to\infty`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
-__all__ = ["derive", "front", "symbols"]
+__all__ = ["FrontValues", "ParetoDerivation", "derive", "front", "symbols"]
+
+
+@dataclass(frozen=True)
+class ParetoDerivation:
+    r"""The closed forms of one canonical direction, derived by sympy (:func:`derive`).
+
+    Attributes
+    ----------
+    objective : sympy.Expr
+        :math:`j(w) = -2cw + w^2 + \lambda\kappa w^2`.
+    w_star : sympy.Expr
+        Its minimiser :math:`c/(1+\lambda\kappa)`.
+    second_derivative : sympy.Expr
+        :math:`j''(w)` (positive, so ``w_star`` is the minimiser).
+    risk, align : sympy.Expr
+        The direction's contributions to ``E(Y - w'X1)^2 - Var Y`` and to the alignment loss.
+    drisk, dalign : sympy.Expr
+        Their derivatives in :math:`\lambda`.
+    envelope : sympy.Expr
+        ``drisk + lambda * dalign``, which simplifies to 0 (the slope of the front is :math:`-\lambda`).
+    risk_limit_pos, align_limit_pos : sympy.Expr
+        The limits as :math:`\lambda\to\infty` when :math:`\kappa > 0`.
+    risk_limit_zero : sympy.Expr
+        ``risk`` at :math:`\kappa = 0` (a direction with canonical correlation 1).
+    """
+
+    objective: sp.Expr
+    w_star: sp.Expr
+    second_derivative: sp.Expr
+    risk: sp.Expr
+    align: sp.Expr
+    drisk: sp.Expr
+    dalign: sp.Expr
+    envelope: sp.Expr
+    risk_limit_pos: sp.Expr
+    align_limit_pos: sp.Expr
+    risk_limit_zero: sp.Expr
+
+    def items(self):
+        """``(name, expression)`` pairs, in the order above."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+
+
+@dataclass
+class FrontValues:
+    r"""The derived front evaluated on a grid of :math:`\lambda` (:func:`front`).
+
+    Attributes
+    ----------
+    risk, align : numpy.ndarray
+        Prediction risk and alignment loss, shape ``(L,)``.
+    drisk, dalign : numpy.ndarray
+        Their :math:`\lambda`-derivatives.
+    w : numpy.ndarray
+        Canonical-coordinate minimisers, shape ``(L, p)``.
+    """
+
+    risk: np.ndarray
+    align: np.ndarray
+    drisk: np.ndarray
+    dalign: np.ndarray
+    w: np.ndarray
 
 
 @lru_cache(maxsize=1)
 def symbols():
-    """The symbols ``(c, kappa, lam, w)``: ``kappa, lam >= 0`` and ``c, w`` real."""
+    """The symbols ``(c, kappa, lam, w)``: ``kappa, lam >= 0`` and ``c, w`` real.
+
+    Examples
+    --------
+    >>> from alignbook.theory.tradeoff.symbolic import symbols
+    >>> [str(x) for x in symbols()]
+    ['c', 'kappa', 'lambda', 'w']
+    """
     c = sp.Symbol("c", real=True)
     kappa = sp.Symbol("kappa", nonnegative=True)
     lam = sp.Symbol("lambda", nonnegative=True)
@@ -41,15 +111,15 @@ def symbols():
 
 
 @lru_cache(maxsize=1)
-def derive() -> dict:
-    """Derive the per-direction closed forms; returns a dict of sympy expressions.
+def derive() -> ParetoDerivation:
+    """Derive the per-direction closed forms (see :class:`ParetoDerivation` for what each is).
 
-    Keys: ``objective``, ``w_star``, ``second_derivative`` (of the objective in ``w``: positive,
-    so ``w_star`` is the minimiser), ``risk`` and ``align`` (the contributions of one direction
-    to ``E(Y - w'X1)^2 - Var Y`` and to the alignment loss), ``drisk`` and ``dalign``
-    (derivatives in ``lambda``), ``envelope`` (``drisk + lambda * dalign``, which simplifies to
-    0), ``risk_limit_pos``/``align_limit_pos`` (``lambda -> oo`` when ``kappa > 0``) and
-    ``risk_limit_zero`` (``kappa = 0``: a direction with canonical correlation 1).
+    Examples
+    --------
+    >>> from alignbook.theory.tradeoff.symbolic import derive
+    >>> d = derive()
+    >>> d.envelope, d.risk_limit_pos
+    (0, 0)
     """
     c, kappa, lam, w = symbols()
     j = -2 * c * w + w ** 2 + lam * kappa * w ** 2
@@ -65,23 +135,40 @@ def derive() -> dict:
     risk_limit_pos = sp.limit(risk.subs(kappa, kpos), lam, sp.oo).subs(kpos, kappa)
     align_limit_pos = sp.limit(align.subs(kappa, kpos), lam, sp.oo).subs(kpos, kappa)
     risk_limit_zero = sp.simplify(risk.subs(kappa, 0))
-    return dict(objective=j, w_star=w_star, second_derivative=second, risk=risk, align=align, drisk=drisk,
-                dalign=dalign, envelope=envelope, risk_limit_pos=risk_limit_pos,
-                align_limit_pos=align_limit_pos, risk_limit_zero=risk_limit_zero)
+    return ParetoDerivation(objective=j, w_star=w_star, second_derivative=second, risk=risk, align=align,
+                            drisk=drisk, dalign=dalign, envelope=envelope, risk_limit_pos=risk_limit_pos,
+                            align_limit_pos=align_limit_pos, risk_limit_zero=risk_limit_zero)
 
 
 @lru_cache(maxsize=1)
 def _numeric():
     d = derive()
     c, kappa, lam, _ = symbols()
-    f = {k: sp.lambdify((c, kappa, lam), d[k], "numpy") for k in ("w_star", "risk", "align", "drisk", "dalign")}
+    f = {k: sp.lambdify((c, kappa, lam), getattr(d, k), "numpy") for k in ("w_star", "risk", "align", "drisk", "dalign")}
     return f
 
 
-def front(c, kappa, vy: float, lambdas) -> dict:
-    """Evaluate the derived front: canonical-coordinate data ``c`` (p,), ``kappa = 1 - rho**2`` (p,),
-    ``vy = Var Y``. Returns ``risk`` and ``align`` (len(lambdas),), their ``lambda``-derivatives
-    ``drisk`` and ``dalign``, and the canonical-coordinate minimisers ``w`` (len(lambdas), p)."""
+def front(c, kappa, vy: float, lambdas) -> FrontValues:
+    """Evaluate the derived front on ``lambdas``.
+
+    Parameters
+    ----------
+    c : array_like
+        Canonical-coordinate covariances with the target, shape ``(p,)``.
+    kappa : array_like
+        ``1 - rho**2`` per canonical direction, shape ``(p,)``.
+    vy : float
+        ``Var Y``.
+    lambdas : array_like
+        Non-negative penalty weights.
+
+    Examples
+    --------
+    >>> from alignbook.theory.tradeoff.symbolic import front
+    >>> f = front([1.0], [0.5], 2.0, [0.0, 2.0])  # w* = c / (1 + lambda kappa)
+    >>> f.w.ravel().tolist(), f.risk.tolist()
+    ([1.0, 0.5], [1.0, 1.25])
+    """
     c = np.asarray(c, dtype=np.float64).reshape(1, -1)
     kappa = np.asarray(kappa, dtype=np.float64).reshape(1, -1)
     if c.shape != kappa.shape:
@@ -93,5 +180,5 @@ def front(c, kappa, vy: float, lambdas) -> dict:
         raise ValueError("lambdas must be non-negative")
     f = _numeric()
     b = lambda k: np.broadcast_to(f[k](c, kappa, lam), (lam.shape[0], c.shape[1]))  # noqa: E731
-    return dict(risk=vy + b("risk").sum(1), align=b("align").sum(1), drisk=b("drisk").sum(1),
-                dalign=b("dalign").sum(1), w=b("w_star"))
+    return FrontValues(risk=vy + b("risk").sum(1), align=b("align").sum(1), drisk=b("drisk").sum(1),
+                       dalign=b("dalign").sum(1), w=b("w_star"))
