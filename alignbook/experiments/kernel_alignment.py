@@ -168,6 +168,13 @@ class NotionAgreement:
         The notions, in the order of the rows and columns of ``rho``.
     rho : numpy.ndarray
         ``(k, k)`` symmetric matrix with unit diagonal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.experiments.kernel_alignment import NotionAgreement
+    >>> NotionAgreement(["CKA", "dCor^2"], np.array([[1.0, 0.9], [0.9, 1.0]])).rho[0, 1]
+    np.float64(0.9)
     """
 
     notions: list

@@ -32,6 +32,14 @@ class PairedRepresentations(NamedTuple):
         Second representation ``(n, d2)``, float64.
     labels : torch.Tensor
         Class of each row.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.experiments.preliminaries import PairedRepresentations
+    >>> X, Y, labels = PairedRepresentations(torch.zeros(3, 2), torch.ones(3, 4), torch.arange(3))
+    >>> tuple(Y.shape)
+    (3, 4)
     """
 
     X: torch.Tensor
@@ -48,6 +56,14 @@ class GramMatrices(NamedTuple):
         Panel title to matrix (titles may contain LaTeX).
     labels : torch.Tensor
         Class of each row, sorted.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.experiments.preliminaries import GramMatrices
+    >>> grams = GramMatrices({"identity": torch.eye(3)}, torch.tensor([0, 1, 1]))
+    >>> list(grams.matrices)
+    ['identity']
     """
 
     matrices: dict

@@ -101,8 +101,10 @@ class StitchResults:
     >>> from alignbook.experiments.stitching import COLUMNS, StitchResults
     >>> rows = {k: np.array([0, 0]) if k in "abij" else np.array([0.1, 0.2]) for k in COLUMNS}
     >>> res = StitchResults("toy", nets=[], **rows)
-    >>> len(res), res.bound_violations.size
-    (2, 0)
+    >>> len(res), res.bound_violations.size, res.mask(same_net=True).tolist()
+    (2, 0, [True, True])
+    >>> res.layer_matrix(res.penalty).tolist()  # mean over the rows of each (i, j)
+    [[0.15000000000000002]]
     """
 
     dataset: str

@@ -184,6 +184,15 @@ class PenalisedPath:
         ``E(Y - w'X1)^2``, ``E(w'X1 - u'X2)^2`` and ``risk + lambda * align`` at the minimiser.
     R : torch.Tensor
         ``S11 - S12 S22^{-1} S21``, the matrix of the alignment term after minimising over ``u``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from alignbook.experiments.tradeoff import penalised_path
+    >>> I = torch.eye(2, dtype=torch.float64)
+    >>> path = penalised_path(I, 0.5 * I, I, torch.tensor([1.0, 0.0]), 1.0, [0.0, 1.0])
+    >>> path.w.tolist()  # w = (S11 + lam R)^-1 c1y with R = 0.75 I
+    [[1.0, 0.0], [0.5714285714285714, 0.0]]
     """
 
     lambdas: torch.Tensor
@@ -267,6 +276,13 @@ class LinearSweep:
         Population R^2 of ``Y1`` given ``X1`` and given ``X2``, per level.
     loss : numpy.ndarray
         ``refit[:, -1] - refit[:, 0]``: what the strongest alignment costs.
+
+    Examples
+    --------
+    >>> from alignbook.experiments.tradeoff import linear_sweep
+    >>> sweep = linear_sweep(levels=(0.5,), lambdas=[0.0, 1.0], device="cpu")
+    >>> sweep.risk.shape, sweep.lambdas.tolist()
+    ((1, 2), [0.0, 1.0])
     """
 
     levels: np.ndarray
@@ -421,6 +437,16 @@ class ContrastiveSweep:
         Training pairs per run.
     seeds : list of int
         Training seeds averaged over.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.experiments.tradeoff import ContrastiveSweep
+    >>> risk = np.array([[0.2, 0.25], [0.3, 0.7]])
+    >>> s = ContrastiveSweep(np.array([1.0, 0.0]), np.array([0.0, 1.0]), risk, risk, risk,
+    ...                      risk[:, -1] - risk[:, 0], risk[:, -1] - risk[:, 0], n_train=512, seeds=[0])
+    >>> s.knn_loss.round(2).tolist()
+    [0.05, 0.4]
     """
 
     levels: np.ndarray
@@ -487,6 +513,13 @@ class DigitsHalves:
         Digit labels.
     n_classes : int
         10.
+
+    Examples
+    --------
+    >>> from alignbook.experiments.tradeoff import digits_halves
+    >>> d = digits_halves()
+    >>> d.X1_train.shape[1] + d.X2_train.shape[1] <= 64, tuple(d.Y1_test.shape)[1]
+    (True, 1)
     """
 
     X1_train: torch.Tensor
@@ -551,6 +584,14 @@ class RedundancyDiagnostics:
     r2_x1, r2_x2 : float
         The corresponding R^2; ``r2_x2`` is what a perfectly aligned linear representation can
         keep at most (T4.1).
+
+    Examples
+    --------
+    >>> from alignbook.experiments.tradeoff import digits_halves, redundancy_diagnostics
+    >>> d = digits_halves()
+    >>> diag = redundancy_diagnostics(d.X1_train, d.X2_train, d.Y1_train)
+    >>> 0 < diag.r2_x2 < diag.r2_x1
+    True
     """
 
     rho: np.ndarray
@@ -586,7 +627,21 @@ def redundancy_diagnostics(X1, X2, Y1, k: int | None = None, reg: float = 0.0) -
 
 @dataclass
 class ProbeReference:
-    """The probes of :func:`digits_experiment` on the raw halves, as references."""
+    """The probes of :func:`digits_experiment` on the raw halves, as references.
+
+    Attributes
+    ----------
+    risk_y1_from_x1, risk_y1_from_x2 : float
+        Test risk of the left-ink probe from the left and from the right pixels, over its variance.
+    accuracy_x1, accuracy_x2 : float
+        Test accuracy of the digit probe from each half's pixels.
+
+    Examples
+    --------
+    >>> from alignbook.experiments.tradeoff import ProbeReference
+    >>> ProbeReference(0.0, 0.6, 0.8, 0.7).risk_y1_from_x2
+    0.6
+    """
 
     risk_y1_from_x1: float
     risk_y1_from_x2: float
@@ -610,6 +665,15 @@ class HalvesExperiment:
         Mean squared distance of paired test embeddings.
     reference : ProbeReference
         The same probes on the raw pixels of each half.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.experiments.tradeoff import HalvesExperiment, ProbeReference
+    >>> res = HalvesExperiment(np.array([0.0, 1.0]), np.array([0.1, 0.5]), np.array([0.8, 0.9]), np.array([1.0, 0.2]),
+    ...                        ProbeReference(0.0, 0.6, 0.8, 0.7))
+    >>> float(res.risk_y1[-1] - res.risk_y1[0])  # what full alignment costs the specific target
+    0.4
     """
 
     alphas: np.ndarray

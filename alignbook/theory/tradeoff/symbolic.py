@@ -53,6 +53,12 @@ class ParetoDerivation:
         The limits as :math:`\lambda\to\infty` when :math:`\kappa > 0`.
     risk_limit_zero : sympy.Expr
         ``risk`` at :math:`\kappa = 0` (a direction with canonical correlation 1).
+
+    Examples
+    --------
+    >>> from alignbook.theory.tradeoff.symbolic import derive
+    >>> str(derive().w_star)
+    'c/(kappa*lambda + 1)'
     """
 
     objective: sp.Expr
@@ -84,6 +90,13 @@ class FrontValues:
         Their :math:`\lambda`-derivatives.
     w : numpy.ndarray
         Canonical-coordinate minimisers, shape ``(L, p)``.
+
+    Examples
+    --------
+    >>> from alignbook.theory.tradeoff.symbolic import front
+    >>> f = front([1.0, 0.5], [0.5, 1.0], 2.0, [0.0, 1.0, 10.0])
+    >>> f.w.shape, bool((f.drisk >= 0).all())  # risk rises with lambda
+    ((3, 2), True)
     """
 
     risk: np.ndarray
