@@ -12,7 +12,7 @@ from alignbook.theory.tradeoff import symbolic as sym
 from alignbook.data import TwoModalityModel
 from alignbook.experiments import tradeoff as ex
 from alignbook.plots import tradeoff as pt
-from alignbook.models.contrastive import TwoTower, symmetric_infonce, train_two_tower
+from alignbook.models.contrastive import TwoTower, symmetric_infonce_loss, train_two_tower
 from alignbook.theory.tradeoff.redundancy import RedundancySweeps
 
 matplotlib.use("Agg")
@@ -34,9 +34,9 @@ def _infonce_by_hand(z1, z2, t):
 def test_infonce_matches_formula_is_symmetric_and_nonnegative(n, d, t, seed):
     g = torch.Generator().manual_seed(seed)
     z1, z2 = torch.randn(n, d, generator=g, dtype=F64), torch.randn(n, d, generator=g, dtype=F64)
-    val = symmetric_infonce(z1, z2, t)
+    val = symmetric_infonce_loss(z1, z2, t)
     assert torch.allclose(val, _infonce_by_hand(z1, z2, t), rtol=1e-12, atol=1e-12)
-    assert torch.allclose(val, symmetric_infonce(z2, z1, t), rtol=1e-12, atol=1e-12)
+    assert torch.allclose(val, symmetric_infonce_loss(z2, z1, t), rtol=1e-12, atol=1e-12)
     assert val >= 0
 
 
@@ -44,7 +44,7 @@ def test_infonce_closed_form_for_aligned_orthonormal_embeddings():
     B, t = 5, 0.2
     z = torch.eye(B, dtype=F64)
     expected = math.log(math.exp(1 / t) + B - 1) - 1 / t
-    assert abs(float(symmetric_infonce(z, z, t)) - expected) < 1e-12
+    assert abs(float(symmetric_infonce_loss(z, z, t)) - expected) < 1e-12
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -54,7 +54,7 @@ def test_infonce_closed_form_for_aligned_orthonormal_embeddings():
 ])
 def test_infonce_rejects_bad_input(bad, match):
     with pytest.raises(ValueError, match=match):
-        symmetric_infonce(**bad)
+        symmetric_infonce_loss(**bad)
 
 
 def test_two_tower_training_is_deterministic_and_learns():

@@ -142,7 +142,8 @@ def compare(reps_a: list[torch.Tensor], reps_b: list[torch.Tensor], notions=None
     --------
     >>> import torch
     >>> from alignbook.experiments.kernel_alignment import compare
-    >>> g = torch.Generator().manual_seed(0)
+    >>> from alignbook.device import generator
+    >>> g = generator(0, "cpu")
     >>> reps = [torch.randn(30, 4, generator=g, dtype=torch.float64), torch.randn(30, 3, generator=g, dtype=torch.float64)]
     >>> out = compare(reps, reps, notions=["CKA (linear)"])
     >>> out["CKA (linear)"].shape, round(float(out["CKA (linear)"][0, 0]), 12)

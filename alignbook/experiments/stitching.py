@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from ..data import Split, load_digits, load_fashion_mnist
-from ..device import REDUCTION_DTYPE, get_device, pick, threads
+from ..device import REDUCTION_DTYPE, get_device, pick, rng, threads
 from ..measures import cka
 from ..models import MLP, accuracy, train_classifier, train_stitcher
 from ._ranks import spearman
@@ -425,19 +425,19 @@ def _stitch_all(nets, split, task_pairs, task_epochs, dev, seed, cka_n=2000):
     res = StitchResults(split.name, nets, **cols)
     if task_pairs:
         # task-loss stitchers between hidden layers of two different networks (the classic setting)
-        g = np.random.default_rng(seed)
+        r = rng(seed)
         hidden = (cols["i"] >= 1) & (cols["i"] <= n_layers - 2) & (cols["j"] >= 1) & (cols["j"] <= n_layers - 2)
         cand = np.flatnonzero((cols["a"] != cols["b"]) & hidden)
-        chosen = g.choice(cand, size=min(int(task_pairs), cand.size), replace=False)
+        chosen = r.choice(cand, size=min(int(task_pairs), cand.size), replace=False)
         with torch.enable_grad():
-            for r in chosen:
-                a, b, i, j = (int(cols[k][r]) for k in ("a", "b", "i", "j"))
+            for row in chosen:
+                a, b, i, j = (int(cols[k][row]) for k in ("a", "b", "i", "j"))
                 st = train_stitcher(nets[a].model, i, nets[b].model, j, split.X_train, split.y_train,
                                     epochs=task_epochs, seed=seed, device=dev)
                 with torch.no_grad():
                     za = nets[a].model.to(dev).representations(Xte)[i]
                     out = nets[b].model.to(dev).head(j)(st(za))
-                res.acc_task[r] = float((out.argmax(1) == yte).double().mean())
+                res.acc_task[row] = float((out.argmax(1) == yte).double().mean())
     return res
 
 

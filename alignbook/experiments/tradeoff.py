@@ -609,7 +609,8 @@ def redundancy_diagnostics(X1, X2, Y1, k: int | None = None, reg: float = 0.0) -
     --------
     >>> import torch
     >>> from alignbook.experiments.tradeoff import redundancy_diagnostics
-    >>> g = torch.Generator().manual_seed(0)
+    >>> from alignbook.device import generator
+    >>> g = generator(0, "cpu")
     >>> X1 = torch.randn(200, 3, generator=g, dtype=torch.float64)
     >>> X2 = torch.cat([X1[:, :1], torch.randn(200, 2, generator=g, dtype=torch.float64)], 1)
     >>> diag = redundancy_diagnostics(X1, X2, X1[:, 1:2])  # the target lives in X1 only

@@ -1,6 +1,6 @@
 """Two-tower encoders and the symmetric InfoNCE loss (CLIP-style contrastive alignment).
 
-* :func:`symmetric_infonce`: the average of the two cross-entropies of the similarity matrix
+* :func:`symmetric_infonce_loss`: the average of the two cross-entropies of the similarity matrix
   ``z1 @ z2.T / temperature`` against the diagonal (row-wise: modality 1 retrieves modality 2;
   column-wise: the reverse), as in van den Oord et al. (2018) and CLIP.
 * :class:`TwoTower`: one MLP per modality, each followed by normalisation onto the unit sphere,
@@ -22,10 +22,10 @@ from ..device import get_device
 from .mlp import MLP
 from .training import reset_parameters, train_loop
 
-__all__ = ["TwoTower", "symmetric_infonce", "train_two_tower"]
+__all__ = ["TwoTower", "symmetric_infonce_loss", "train_two_tower"]
 
 
-def symmetric_infonce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+def symmetric_infonce_loss(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
     """Symmetric InfoNCE of paired embeddings ``z1[i] <-> z2[i]`` (rows are samples).
 
     ``0.5 * (CE(S, I) + CE(S.T, I))`` with ``S = z1 @ z2.T / temperature``. The embeddings are used
@@ -47,9 +47,9 @@ def symmetric_infonce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0
     Examples
     --------
     >>> import math, torch
-    >>> from alignbook.models import symmetric_infonce
+    >>> from alignbook.models import symmetric_infonce_loss
     >>> z = torch.eye(3, dtype=torch.float64)  # aligned, orthonormal pairs
-    >>> loss = float(symmetric_infonce(z, z, temperature=0.5))
+    >>> loss = float(symmetric_infonce_loss(z, z, temperature=0.5))
     >>> abs(loss - (math.log(math.exp(2.0) + 2) - 2.0)) < 1e-12
     True
     """
@@ -58,7 +58,7 @@ def symmetric_infonce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0
     if z1.ndim != 2 or z1.shape != z2.shape:
         raise ValueError(f"z1 and z2 must be 2-D with equal shapes, got {tuple(z1.shape)} and {tuple(z2.shape)}")
     if z1.shape[0] < 2:
-        raise ValueError("symmetric_infonce needs a batch of at least 2 pairs (one positive, one negative)")
+        raise ValueError("symmetric_infonce_loss needs a batch of at least 2 pairs (one positive, one negative)")
     if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
         raise ValueError(f"temperature={temperature!r} must be a positive finite number")
     logits = z1 @ z2.T / temperature
@@ -162,7 +162,8 @@ def train_two_tower(model: TwoTower, X1: torch.Tensor, X2: torch.Tensor, Y1: tor
     --------
     >>> import torch
     >>> from alignbook.models import TwoTower, train_two_tower
-    >>> g = torch.Generator().manual_seed(0)
+    >>> from alignbook.device import generator
+    >>> g = generator(0, "cpu")
     >>> X1 = torch.randn(64, 3, generator=g)
     >>> X2 = X1 @ torch.randn(3, 4, generator=g)
     >>> Y1, Y2 = X1[:, :1], X2[:, :1]
@@ -192,7 +193,7 @@ def train_two_tower(model: TwoTower, X1: torch.Tensor, X2: torch.Tensor, Y1: tor
         if a < 1.0:
             loss = loss + (1.0 - a) * (F.mse_loss(p1, Y1[idx]) + F.mse_loss(p2, Y2[idx]))
         if a > 0.0:
-            loss = loss + a * symmetric_infonce(z1, z2, temperature)
+            loss = loss + a * symmetric_infonce_loss(z1, z2, temperature)
         return loss
 
     model.train()

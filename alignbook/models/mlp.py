@@ -128,7 +128,8 @@ def train_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, epochs:
     --------
     >>> import torch
     >>> from alignbook.models import MLP, accuracy, train_classifier
-    >>> g = torch.Generator().manual_seed(0)
+    >>> from alignbook.device import generator
+    >>> g = generator(0, "cpu")
     >>> X = torch.randn(200, 2, generator=g)
     >>> y = (X[:, 0] > 0).long()
     >>> losses = train_classifier(MLP(2, (8,), 2), X, y, epochs=20, lr=1e-2, seed=0, device="cpu")

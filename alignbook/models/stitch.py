@@ -145,7 +145,8 @@ def least_squares_stitcher(Z1: torch.Tensor, Z2: torch.Tensor, bias: bool = True
     --------
     >>> import torch
     >>> from alignbook.models import least_squares_stitcher, stitch_residual
-    >>> g = torch.Generator().manual_seed(0)
+    >>> from alignbook.device import generator
+    >>> g = generator(0, "cpu")
     >>> Z1 = torch.randn(50, 3, generator=g, dtype=torch.float64)
     >>> Z2 = Z1 @ torch.randn(3, 2, generator=g, dtype=torch.float64) + 1.0  # an affine image
     >>> stitch_residual(least_squares_stitcher(Z1, Z2), Z1, Z2) < 1e-25
@@ -267,10 +268,10 @@ def train_stitcher(A: nn.Module, i: int, B: nn.Module, j: int, X: torch.Tensor, 
     --------
     >>> import torch
     >>> from alignbook.models import MLP, train_stitcher
-    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
-    <torch._C.Generator object at ...>
+    >>> from alignbook.device import generator
+    >>> g = generator(0, "cpu")
     >>> A, B = MLP(4, (6,), 3), MLP(4, (5,), 3)
-    >>> X, y = torch.randn(40, 4), torch.randint(0, 3, (40,))
+    >>> X, y = torch.randn(40, 4, generator=g), torch.randint(0, 3, (40,), generator=g)
     >>> st = train_stitcher(A, 1, B, 1, X, y, epochs=2, batch_size=16, device="cpu")
     >>> st.S.shape, st.method
     (torch.Size([6, 5]), 'task')

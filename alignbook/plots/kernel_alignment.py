@@ -2,10 +2,11 @@
 
 Each function takes a typed result, the payload of a check (``run(id).payload``) or an
 experiment's result, and returns a matplotlib ``Figure`` with labelled axes. matplotlib is
-imported inside the functions so that importing this module stays cheap.
+imported when this module is (only chapters import :mod:`alignbook.plots`).
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ..experiments.kernel_alignment import LayerComparison, NotionAgreement
@@ -26,12 +27,6 @@ __all__ = [
 ]
 
 
-def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def spectrum_coupling_plot(coupling: SpectralCoupling, k: int | None = None):
     """Normalised spectra of the two kernels and the squared coupling matrix C12 (``thm-ka-spectral``).
 
@@ -45,7 +40,6 @@ def spectrum_coupling_plot(coupling: SpectralCoupling, k: int | None = None):
     'eigenvalue index $i$'
     """
     expect(coupling, SpectralCoupling, "coupling", 'run("thm-ka-spectral").payload')
-    plt = _plt()
     e1, e2, C = np.asarray(coupling.eta1), np.asarray(coupling.eta2), np.asarray(coupling.C)
     k = k or len(e1)
     # eigenvalues below 1e-12 (relative) are rounding noise of a low-rank kernel: not plotted,
@@ -84,7 +78,6 @@ def concentration_plot(curve: ConcentrationCurve):
     'error of empirical kernel alignment'
     """
     expect(curve, ConcentrationCurve, "curve", 'run("thm-ka-concentration").payload')
-    plt = _plt()
     n = np.asarray(curve.n, dtype=float)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.loglog(n, curve.mean_error, "o-", label=r"mean $|\hat A - A|$")
@@ -113,7 +106,6 @@ def gaussian_notions_plot(notions: GaussianNotions):
     'canonical correlation $\\rho$'
     """
     expect(notions, GaussianNotions, "notions", 'run("thm-gauss-cancorr").payload')
-    plt = _plt()
     rho = notions.rho
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.plot(rho, notions.hsic, label=r"HSIC $=\rho^2$")
@@ -137,13 +129,13 @@ def hsic_bias_plot(estimates: HSICEstimates, bins: int = 60):
     >>> import numpy as np
     >>> from alignbook.plots.kernel_alignment import hsic_bias_plot
     >>> from alignbook.theory.kernel_alignment.hsic import HSICEstimates
-    >>> r = np.random.default_rng(0)
+    >>> from alignbook.device import rng
+    >>> r = rng(0)
     >>> fig = hsic_bias_plot(HSICEstimates(1.0, 1.2, r.normal(1.0, 0.3, 500), r.normal(1.2, 0.3, 500), n=20))
     >>> fig.axes[0].get_ylabel()
     'number of samples'
     """
     expect(estimates, HSICEstimates, "estimates", 'run("thm-hsic-unbiased").payload')
-    plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     hu, hb = np.asarray(estimates.unbiased), np.asarray(estimates.biased)
     lo, hi = np.quantile(np.concatenate([hu, hb]), [0.005, 0.995])
@@ -168,13 +160,13 @@ def permutation_null_plot(null: PermutationNull, bins: int = 30):
     >>> import numpy as np
     >>> from alignbook.plots.kernel_alignment import permutation_null_plot
     >>> from alignbook.theory.kernel_alignment.hsic import PermutationNull
-    >>> values = np.random.default_rng(0).normal(0.25, 0.02, 200)
+    >>> from alignbook.device import rng
+    >>> values = rng(0).normal(0.25, 0.02, 200)
     >>> fig = permutation_null_plot(PermutationNull(values, 0.25, 0.26, n=200, beta_x=60.0, beta_y=50.0))
     >>> fig.axes[0].get_ylabel()
     'number of permutations'
     """
     expect(null, PermutationNull, "null", 'run("prop-cka-permutation-null").payload')
-    plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     values = np.asarray(null.null)
     ax.hist(values, bins=bins, color="0.7", label=f"CKA after permuting rows ({values.size} permutations)")
@@ -202,7 +194,6 @@ def layer_notions_plot(comparison: LayerComparison, notions=None):
     'layer of network b'
     """
     expect(comparison, LayerComparison, "comparison", "alignbook.experiments.kernel_alignment.run(scale)")
-    plt = _plt()
     notions = list(notions or comparison.notions)
     cols = min(4, len(notions))
     rows = int(np.ceil(len(notions) / cols))
@@ -239,7 +230,6 @@ def notion_agreement_plot(agreement: NotionAgreement):
     'notion'
     """
     expect(agreement, NotionAgreement, "agreement", "rank_agreement(comparison)")
-    plt = _plt()
     names = agreement.notions
     rho = agreement.rho
     fig, ax = plt.subplots(figsize=(6.0, 5.0))

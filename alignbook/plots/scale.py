@@ -1,6 +1,7 @@
 """Figures for :mod:`alignbook.scale`: the layer-pair heat map and the permutation null."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["layer_heatmap", "null_histogram"]
@@ -23,8 +24,6 @@ def layer_heatmap(M, *, ax=None, xlabel: str = "layer of model B", ylabel: str =
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('layer of model B', 'layer of model A')
     """
-    import matplotlib.pyplot as plt
-
     M = np.asarray(M, dtype=float)
     if M.ndim != 2 or M.size == 0:
         raise ValueError(f"M must be a non-empty 2-D matrix (layers of A x layers of B); got shape {M.shape}.")
@@ -62,15 +61,14 @@ def null_histogram(result, *, ax=None, bins: int = 30, xlabel: str = "measure va
     >>> from alignbook import cka
     >>> from alignbook.plots.scale import null_histogram
     >>> from alignbook.scale import permutation_test
-    >>> g = torch.Generator().manual_seed(0)
+    >>> from alignbook.device import generator
+    >>> g = generator(0, "cpu")
     >>> X = torch.randn(40, 3, generator=g, dtype=torch.float64)
     >>> ax = null_histogram(permutation_test(cka, X, X + 0.5 * torch.randn(40, 3, generator=g, dtype=torch.float64),
     ...                                      n_permutations=50))
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('measure value', 'count')
     """
-    import matplotlib.pyplot as plt
-
     if not hasattr(result, "null") or not hasattr(result, "statistic"):
         raise TypeError("result must come from permutation_test or calibrated_score (it needs .null and .statistic).")
     if ax is None:

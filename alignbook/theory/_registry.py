@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import pkgutil
 import time
 import dataclasses
 from dataclasses import dataclass
@@ -309,8 +310,6 @@ BOOK_ORDER = ["preliminaries", "kernel_alignment", "stitching", "tradeoff"]
 
 
 def _check_modules() -> list[str]:
-    import pkgutil
-
     here = __name__.rsplit(".", 1)[0]
     names = [m.name for m in pkgutil.iter_modules(importlib.import_module(here).__path__) if not m.name.startswith("_")]
     names.sort(key=lambda n: (BOOK_ORDER.index(n) if n in BOOK_ORDER else len(BOOK_ORDER), n))

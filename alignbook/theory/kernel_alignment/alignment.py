@@ -215,14 +215,14 @@ def _prop_kta_spectral(scale, seed, device):
     r, c = rng(seed), Comparisons()
     n, draws = pick(scale, test=60, book=150, full=400), pick(scale, test=40, book=200, full=1000)
     K, eta, U = _kta_setup(r, n)
-    direct, formula, scaled = [], [], []
+    direct, formula, tripled = [], [], []
     for w, h in _kta_draws(r, K, eta, U, draws):
         direct.append(kernel_alignment(K, np.outer(h, h), kernel="precomputed"))
         formula.append(np.sum(eta**2 * w**2) / (np.linalg.norm(eta) * np.sum(eta * w**2)))
         w3 = 3.0 * w
-        scaled.append(np.sum(eta**2 * w3**2) / (np.linalg.norm(eta) * np.sum(eta * w3**2)))
+        tripled.append(np.sum(eta**2 * w3**2) / (np.linalg.norm(eta) * np.sum(eta * w3**2)))
     c.close("A(K, h h^T) direct vs sum eta^2 w^2 / (‖eta‖ sum eta w^2)", direct, formula, tol=1e-10, draws=draws)
-    c.close("formula is scale invariant in h (w -> 3w)", scaled, formula, tol=1e-12, draws=draws)
+    c.close("formula is scale invariant in h (w -> 3w)", tripled, formula, tol=1e-12, draws=draws)
     c.leq("A(K, h h^T) <= 1 on every draw", formula, np.ones(draws))
     return c
 

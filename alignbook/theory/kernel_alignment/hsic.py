@@ -184,7 +184,7 @@ def _thm_dcor_cka(scale, seed, device):
 
 
 @check("err-hsic-uncentred", title="Erratum: HSIC needs the centred cross-moment", kind="erratum")
-def _err_hsic_uncentred(scale, seed, device):
+def _err_hsic_uncentered(scale, seed, device):
     r, c = rng(seed), Comparisons()
     n = pick(scale, test=200, book=1000, full=5000)
     # independent x and y with nonzero means: population HSIC = 0
@@ -192,10 +192,10 @@ def _err_hsic_uncentred(scale, seed, device):
     X = m1 + r.standard_normal((n, 3))
     Y = m2 + r.standard_normal((n, 2))
     K, L = X @ X.T, Y @ Y.T
-    uncentred_pop = float(np.sum(np.outer(m1, m2) ** 2))  # |E[x y^T]|_F^2 = |m1|^2 |m2|^2 for independent x, y
-    c.differ("printed ‖E[K_x1 (x) K_x2]‖^2 (population) vs HSIC = 0 (independent)", uncentred_pop, 0.0, tol=1.0)
-    uncentred_emp = np.sum(K * L) / n**2
-    c.differ("printed, empirical: tr(KL)/n^2 vs HSIC_V", uncentred_emp, hsic(X, Y) * (n - 1) ** 2 / n**2, tol=1.0)
+    uncentered_pop = float(np.sum(np.outer(m1, m2) ** 2))  # |E[x y^T]|_F^2 = |m1|^2 |m2|^2 for independent x, y
+    c.differ("printed ‖E[K_x1 (x) K_x2]‖^2 (population) vs HSIC = 0 (independent)", uncentered_pop, 0.0, tol=1.0)
+    uncentered_emp = np.sum(K * L) / n**2
+    c.differ("printed, empirical: tr(KL)/n^2 vs HSIC_V", uncentered_emp, hsic(X, Y) * (n - 1) ** 2 / n**2, tol=1.0)
     # corrected: |E[K (x) L] - E K (x) E L|^2 expands to tr(KL)/n^2 - 2 1'KL1/n^3 + 1'K1 1'L1/n^4
     one = np.ones(n)
     expanded = np.sum(K * L) / n**2 - 2.0 * (one @ K @ L @ one) / n**3 + (one @ K @ one) * (one @ L @ one) / n**4
