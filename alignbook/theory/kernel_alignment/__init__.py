@@ -6,17 +6,18 @@ independent route: an explicit :math:`n\times n` sum, an eigendecomposition, ``s
 discrete law, or Monte Carlo against an exact moment formula. Populations are chosen so that
 their values are exact (finite discrete laws, Gaussians with known covariances).
 
-Ids (each is the ``:label:`` of a statement in the chapter):
+One module per section of the chapter, with the ids it checks (each is the ``:label:`` of a
+statement in the chapter); shared independent routes in ``_routes``, the sympy derivations the
+chapter displays in :mod:`.symbolic`:
 
-* definitions and forms: ``def-ka``, ``prop-ka-forms``, ``thm-ka-spectral``, ``prop-kta-spectral``;
-* distance alignment: ``thm-ka-da``;
-* HSIC family: ``prop-hsic-linear``, ``thm-cka-hsic``, ``thm-hsic-mmd``, ``thm-dcor-cka``,
-  ``thm-hsic-unbiased``;
-* Gaussians, COCO and kernel CCA: ``thm-gauss-cancorr``, ``prop-mi-hsic-coco``, ``prop-coco-kcca-linear``;
-* concentration: ``thm-ka-concentration``;
-* invariances: ``prop-cka-invariance``, ``thm-invertible-width``;
-* errata: ``err-spectral-square``, ``err-kta-sqrt``, ``err-ka-da-constant``, ``err-hsic-uncentred``,
-  ``err-w2-gaussian``, ``err-lemma1-bias``.
+* ``alignment``: ``def-ka``, ``prop-ka-forms``, ``thm-ka-spectral``, ``err-spectral-square``,
+  ``prop-kta-spectral``, ``err-kta-sqrt``;
+* ``distance``: ``thm-ka-da``, ``err-ka-da-constant``;
+* ``hsic``: ``prop-hsic-linear``, ``thm-cka-hsic``, ``err-hsic-uncentred``, ``thm-hsic-mmd``,
+  ``thm-dcor-cka``, ``thm-hsic-unbiased``, ``prop-cka-permutation-null``;
+* ``gaussian``: ``thm-gauss-cancorr``, ``prop-mi-hsic-coco``, ``prop-coco-kcca-linear``, ``err-w2-gaussian``;
+* ``concentration``: ``thm-ka-concentration``, ``err-lemma1-bias``;
+* ``invariances``: ``prop-cka-invariance``, ``thm-invertible-width``.
 """
 from __future__ import annotations
 

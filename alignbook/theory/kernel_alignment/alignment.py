@@ -1,4 +1,6 @@
-"""Checks for the section of *Kernel alignment and its relatives*: Kernel alignment: its definition, its three forms, the spectral form, alignment with a target."""
+"""Kernel-alignment chapter, section *Kernel alignment*: the definition, its three forms, the spectral form,
+alignment with a target (``def-ka``, ``prop-ka-forms``, ``thm-ka-spectral``, ``err-spectral-square``,
+``prop-kta-spectral``, ``err-kta-sqrt``)."""
 from __future__ import annotations
 
 import math

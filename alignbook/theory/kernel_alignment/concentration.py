@@ -1,4 +1,5 @@
-"""Checks for the section of *Kernel alignment and its relatives*: Concentration of empirical kernel alignment (Lemma 1, corrected)."""
+"""Kernel-alignment chapter, section *Concentration of empirical kernel alignment* (Lemma 1, corrected:
+``thm-ka-concentration``, ``err-lemma1-bias``)."""
 from __future__ import annotations
 
 import math

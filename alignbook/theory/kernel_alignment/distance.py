@@ -1,4 +1,5 @@
-"""Checks for the section of *Kernel alignment and its relatives*: Distance alignment as a function of kernel alignment."""
+"""Kernel-alignment chapter, section *Distance alignment*: distance alignment as a function of kernel
+alignment (``thm-ka-da``, ``err-ka-da-constant``)."""
 from __future__ import annotations
 
 import numpy as np

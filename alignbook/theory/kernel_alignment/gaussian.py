@@ -1,4 +1,6 @@
-"""Checks for the section of *Kernel alignment and its relatives*: Gaussians: every notion is a function of the canonical correlations; COCO and kernel CCA."""
+"""Kernel-alignment chapter, section *Gaussians*: every notion is a function of the canonical
+correlations; COCO and kernel CCA (``thm-gauss-cancorr``, ``prop-mi-hsic-coco``, ``prop-coco-kcca-linear``,
+``err-w2-gaussian``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,6 @@
-"""Checks for the section of *Kernel alignment and its relatives*: HSIC, CKA, MMD and distance correlation; the bias of the estimators; the permutation null."""
+"""Kernel-alignment chapter, section *HSIC, CKA, MMD and distance correlation*, with the bias of the
+estimators and the permutation null (``prop-hsic-linear``, ``thm-cka-hsic``, ``err-hsic-uncentred``,
+``thm-hsic-mmd``, ``thm-dcor-cka``, ``thm-hsic-unbiased``, ``prop-cka-permutation-null``)."""
 from __future__ import annotations
 
 import itertools

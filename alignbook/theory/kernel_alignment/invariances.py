@@ -1,4 +1,5 @@
-"""Checks for the section of *Kernel alignment and its relatives*: Invariances of CKA, and why an index invariant to invertible maps is useless when width >= n."""
+"""Kernel-alignment chapter, section *Invariances*: what CKA ignores, and why an index invariant to
+invertible maps says nothing when width >= n (``prop-cka-invariance``, ``thm-invertible-width``)."""
 from __future__ import annotations
 
 import numpy as np

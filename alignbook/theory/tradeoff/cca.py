@@ -1,4 +1,5 @@
-"""Checks for the section of *What alignment throws away*: the linear-Gaussian model, what CCA keeps."""
+"""Trade-off chapter, section *The linear-Gaussian model: what CCA keeps* (``prop-cca-cost``,
+``thm-cca-shared-subspace``)."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
-"""Checks for the section of *What alignment throws away*: trading alignment for prediction, the exact Pareto front."""
+"""Trade-off chapter, section *Trading alignment for prediction: the exact Pareto front*
+(``thm-pareto-front``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

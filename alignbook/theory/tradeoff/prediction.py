@@ -1,4 +1,6 @@
-"""Checks for the section of *What alignment throws away*: alignment as regression, perfect alignment keeps only what both modalities share, the price of alignment."""
+"""Trade-off chapter, sections *The setting*, *Perfect alignment keeps only what both modalities share*
+and *The price of alignment* (``def-alignment-regression``, ``thm-tradeoff-perfect``,
+``thm-tradeoff-inequality``)."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""Checks for the section of *What alignment throws away*: the redundancy sweep."""
+"""Trade-off chapter, section *The redundancy sweep* (``prop-tradeoff-ordering``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
