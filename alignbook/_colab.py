@@ -11,8 +11,7 @@ TAG = f"v{VERSION}"
 INSTALL_URL = f"alignbook @ git+{REPOSITORY_URL}@{TAG}"
 
 INSTALL_CELL = f"""\
-# Colab setup: installs the companion package there (the release this book was built from);
-# a no-op everywhere else.
+# Colab setup: installs the companion package there; a no-op everywhere else.
 import sys
 if "google.colab" in sys.modules:
     %pip install -q "{INSTALL_URL}\""""

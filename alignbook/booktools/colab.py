@@ -311,13 +311,14 @@ class PageConverter:
 
     # -- cells ---------------------------------------------------------------------------------
     def markdown_cells(self, source: str, line0: int) -> list[str]:
+        open_gate = self.gated                       # a gated solution left open by an earlier cell
         chunks = self.blocks(parse_blocks(source, line0, self.where))
         cells: list[str] = []
         flow: list[str] = []
-        gate: list[str] | None = [] if self.gated is not None else None
+        gate: list[str] | None = [] if open_gate is not None else None
         gate_summary = None
-        if self.gated is not None:
-            gate_summary = f"<b>Solution to Exercise {self.gated.number_text}</b> (continued)"
+        if open_gate is not None:
+            gate_summary = f"<b>Solution to Exercise {open_gate.number_text}</b> (continued)"
 
         def close_flow():
             if flow:

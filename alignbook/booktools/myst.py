@@ -113,7 +113,7 @@ def parse_blocks(text: str, line0: int = 1, where: str = "") -> list:
 
     def flush(upto: int):
         nonlocal buf, buf_start
-        if buf:
+        if any(ln.strip() for ln in buf):
             blocks.append(Text("\n".join(buf), buf_start))
         buf = []
         buf_start = line0 + upto + 1

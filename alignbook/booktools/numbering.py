@@ -70,6 +70,10 @@ class Exercise:
     solutions: int = 0
     folded: bool = True
 
+    @property
+    def number_text(self) -> str:
+        return ".".join(map(str, self.number)) if self.number else ""
+
 
 _RUN = re.compile(r"""\brun\(\s*["']([A-Za-z][\w:.-]*)["']""")
 
