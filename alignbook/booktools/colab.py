@@ -166,7 +166,7 @@ class PageConverter:
             return "[" + ", ".join(f"[{bib.authors(k)}, {bib.year(k)}](#ref-{k})" for k in keys) + "]"
         if name == "term":
             text, target = role_target(content)
-            lab = self.index.terms.get(target.lower())
+            lab = self.index.terms.get(" ".join(target.split()).lower())
             if lab is None:
                 raise BookError(f"{loc}: {{term}} {target!r} is not in the glossary")
             return self.link(self.inline(text or target, loc), lab)

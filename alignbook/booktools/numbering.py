@@ -36,6 +36,7 @@ class Label:
     number: tuple | None = None
     typ: str = ""             # the proof type, "exercise", "figure", ...
     title: str = ""           # MyST inline source (may hold maths and roles)
+    section: tuple = ()       # number of the section it is in
 
     @property
     def number_text(self) -> str:
@@ -69,6 +70,7 @@ class Exercise:
     refs: list = field(default_factory=list)         # labels the statement refers to
     solutions: int = 0
     folded: bool = True
+    computational: bool = False                      # asks for code (or its solution has code)
 
     @property
     def number_text(self) -> str:
@@ -128,6 +130,7 @@ class BookIndex:
         self.terms: dict[str, Label] = {}
         self.overviews: dict[str, Directive] = {}
         self._counter: dict[tuple, int] = {}
+        self._state = None
         depth = self.book.numfig_secnum_depth
         if depth != 1:
             raise BookError("numfig_secnum_depth other than 1 is not supported by booktools.numbering")
@@ -143,6 +146,8 @@ class BookIndex:
         return prefix + (self._counter[key],)
 
     def _add(self, label: Label, where: str):
+        if self._state is not None and self._state["section"] is not None and not label.section:
+            label.section = self._state["section"].number
         if label.name in self.labels:
             other = self.labels[label.name]
             raise BookError(f"{where}: duplicate label {label.name!r} (also in {other.docname})")
@@ -153,13 +158,16 @@ class BookIndex:
         self.sections[page.docname] = []
         self.exercises[page.docname] = []
         self.cites[page.docname] = []
-        state = {"pending": [], "sec_counts": [], "section": None, "title_seen": False}
+        state = {"pending": [], "sec_counts": [], "section": None, "title_seen": False, "gated": None}
+        self._state = state
         where = str(page.path.relative_to(self.book.root))
         offsets = cell_line_offsets(page)
         for cell, line0 in zip(page_cells(page), offsets):
             if cell.cell_type == "markdown":
                 self._walk_blocks(page, parse_blocks(cell.source, line0, where), state, where)
             elif cell.cell_type == "code":
+                if state["gated"] is not None:
+                    state["gated"].computational = True
                 sec = state["section"]
                 if sec is not None:
                     sec.code_cells += 1
@@ -256,8 +264,11 @@ class BookIndex:
             if label:
                 self._add(Label(label, page.docname, "exercise", label, number, "exercise", d.argument), loc)
             refs = _refs(d.body)
+            computational = bool(re.search(r"`[^`]*(alignbook|torch|numpy|digits|\(\))[^`]*`", d.body)
+                                 or re.search(r"\b(re-run|numerically|simulate|test it)\b", d.body, re.I))
             self.exercises[page.docname].append(Exercise(label or "", page.docname, number, d.argument,
-                                                          d.line, sec.number if sec else (), refs))
+                                                          d.line, sec.number if sec else (), refs,
+                                                          computational=computational))
             self._walk_blocks(page, body_blocks(), state, where, True)
         elif name in ("solution", "solution-start"):
             target = d.argument.strip()
@@ -265,11 +276,16 @@ class BookIndex:
                 if ex.label == target:
                     ex.solutions += 1
                     ex.folded = ex.folded and "dropdown" in str(d.options.get("class", ""))
+                    if "```python" in d.body or "{code-cell}" in d.body:
+                        ex.computational = True
+                    if name == "solution-start":
+                        state["gated"] = ex
             if name == "solution" and d.options.get("label"):
                 self._add(Label(d.options["label"], page.docname, "target", d.options["label"]), loc)
             self._walk_blocks(page, body_blocks(), state, where, True)
         elif name in ("solution-end", "exercise-end", "bibliography", "tableofcontents", "toctree"):
-            pass
+            if name == "solution-end":
+                state["gated"] = None
         elif name in ADMONITIONS or name == "dropdown":
             if d.options.get("name"):
                 title = d.argument or name.title()

@@ -27,7 +27,7 @@ class Page:
 
     @cached_property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return self.path.read_text(encoding="utf-8") if self.path.exists() else ""
 
     @cached_property
     def front_matter(self) -> dict:
@@ -124,7 +124,7 @@ class Book:
             p = self.root / f"{docname}{suffix}"
             if p.exists():
                 return p
-        raise BookError(f"_toc.yml names {docname!r}, but {docname}.md does not exist")
+        return self.root / f"{docname}.md"      # not written yet (a generated page); reads as empty
 
     @cached_property
     def pages(self) -> list[Page]:
