@@ -45,12 +45,11 @@ notebooks-check: $(STAMP)  ## exit 1 if a generated notebook or course page is s
 	$(PY) -m alignbook.booktools.colab --check
 	$(PY) -m alignbook.booktools.course --check
 
-# The book's PDF: the single-page HTML build printed by headless Chromium (Debian: apt-get install chromium).
+# The book's PDF: every built page, in reading order, printed by headless Chromium (Debian: apt-get install chromium).
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
-pdf: $(STAMP)    ## build _build/pdf/alignbook.pdf (needs Chromium; maths by the vendored MathJax, offline)
+pdf: book        ## build _build/pdf/alignbook.pdf from the built book (needs Chromium; maths by the vendored MathJax, offline)
 	@test -n "$(CHROMIUM)" || { echo "make pdf needs Chromium: sudo apt-get install chromium"; exit 1; }
-	$(JB) build . --builder singlehtml -W -n --keep-going
-	$(PY) -m alignbook.booktools.pdf --chromium "$(CHROMIUM)" _build/singlehtml/index.html _build/pdf/alignbook.pdf
+	$(PY) -m alignbook.booktools.pdf --chromium "$(CHROMIUM)" --book _build/pdf/alignbook.pdf
 
 MATHJAX_VERSION := 3.2.2
 mathjax:         ## re-vendor MathJax $(MATHJAX_VERSION) from the npm registry into book/_static/mathjax

@@ -127,6 +127,7 @@ class BookIndex:
         self.sections: dict[str, list[Section]] = {}
         self.exercises: dict[str, list[Exercise]] = {}
         self.cites: dict[str, list[str]] = {}
+        self.term_refs: dict[str, list[str]] = {}
         self.terms: dict[str, Label] = {}
         self.overviews: dict[str, Directive] = {}
         self._counter: dict[tuple, int] = {}
@@ -158,6 +159,7 @@ class BookIndex:
         self.sections[page.docname] = []
         self.exercises[page.docname] = []
         self.cites[page.docname] = []
+        self.term_refs[page.docname] = []
         state = {"pending": [], "sec_counts": [], "section": None, "title_seen": False, "gated": None}
         self._state = state
         where = str(page.path.relative_to(self.book.root))
@@ -335,6 +337,8 @@ class BookIndex:
         for tok in split_inline(text):
             if tok.kind == "role" and tok.name.startswith("cite"):
                 self.cites[page.docname] += [k.strip() for k in tok.value.split(",") if k.strip()]
+            elif tok.kind == "role" and tok.name == "term":
+                self.term_refs[page.docname].append(" ".join(role_target(tok.value)[1].split()).lower())
 
     # -- lookups -------------------------------------------------------------------------------
     def label(self, name: str, where: str = "") -> Label:
