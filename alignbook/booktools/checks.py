@@ -144,3 +144,30 @@ def math_snippets(nb) -> list[str]:
         if cell.cell_type == "markdown":
             walk(md.parse(cell.source))
     return out
+
+
+def preview_html(nb, mathjax_src: str, title: str = "notebook preview") -> str:
+    """The notebook as a plain renderer shows it: Markdown by markdown-it, code cells verbatim,
+    maths by MathJax with no book macros (``mathjax_src`` is the URL of ``tex-chtml.js``)."""
+    import html as htmllib
+
+    md = renderer()
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cells.append(f'<div class="md">{md.render(cell.source)}</div>')
+        else:
+            hidden = (cell.metadata.get("jupyter") or {}).get("source_hidden")
+            src = htmllib.escape(cell.source.split("\n", 1)[0] + " …" if hidden else cell.source)
+            cells.append(f'<pre class="code">{src}</pre>')
+    style = ("body{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.45}"
+             ".md,.code{border-left:3px solid #ddd;padding:.2em 1em;margin:.8em 0}"
+             ".code{background:#f6f8fa;border-left-color:#4a90d9;white-space:pre-wrap}")
+    # markdown-it's dollarmath writes <span class="math inline"> / <div class="math block">; MathJax
+    # reads the TeX delimiters, so wrap them back as \( \) and \[ \]
+    body = "\n".join(cells)
+    body = re.sub(r'<span class="math inline">(.*?)</span>', r"\\(\1\\)", body, flags=re.S)
+    body = re.sub(r'<div class="math block">(.*?)</div>', r"\\[\1\\]", body, flags=re.S)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{htmllib.escape(title)}</title>"
+            f"<style>{style}</style><script>window.MathJax={{tex:{{packages:{{'[-]':['noundefined']}}}}}};</script>"
+            f"<script defer src='{mathjax_src}'></script></head><body>{body}</body></html>")

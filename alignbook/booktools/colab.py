@@ -183,7 +183,8 @@ class PageConverter:
 
     # -- blocks --------------------------------------------------------------------------------
     def blocks(self, blocks: list, top: bool = True) -> list[tuple[str, str]]:
-        """Render blocks to chunks ``(kind, markdown)``; kind "flow" merges with neighbours, "box" is a cell."""
+        """Render blocks to chunks ``(kind, markdown)``: "flow" merges with its neighbours, "box" is a cell
+        of its own, "heading" starts a cell."""
         chunks: list[tuple[str, str]] = []
         for b in blocks:
             loc = f"{self.where}:{b.line}"
@@ -193,7 +194,7 @@ class PageConverter:
                 sec = next(self.sections)
                 num = ".".join(map(str, sec.number))
                 title = self.inline(b.title, loc)
-                chunks.append(("flow", f"{'#' * b.level} {num + '. ' if num else ''}{title}"))
+                chunks.append(("heading", f"{'#' * b.level} {num + '. ' if num else ''}{title}"))
             elif isinstance(b, Text):
                 if b.text.strip():
                     chunks.append(("flow", self.inline(b.text.strip("\n"), loc)))
@@ -339,6 +340,9 @@ class PageConverter:
                 continue
             if gate is not None:
                 gate.append(text)
+            elif kind == "heading":          # a heading starts a cell (Colab folds sections by cell)
+                close_flow()
+                flow.append(text)
             elif kind == "box":
                 close_flow()
                 cells.append(text)
@@ -486,6 +490,9 @@ def main(argv=None) -> int:
     ap.add_argument("--pin", action="store_true",
                     help="first rewrite each source's Colab install line to the current version's tag")
     ap.add_argument("--root", default=None, help="book root (default: this repository)")
+    ap.add_argument("--preview", action="store_true",
+                    help="also write _build/html/notebooks/<page>.html: each notebook as a plain renderer shows it "
+                         "(markdown-it, MathJax without the book macros); open it after `make book`")
     args = ap.parse_args(argv)
     book = Book(args.root) if args.root else Book()
     if args.pin:
@@ -508,6 +515,16 @@ def main(argv=None) -> int:
         else:
             page.ipynb.write_text(text, encoding="utf-8")
             print(f"wrote {rel}")
+    if args.preview:
+        from .checks import preview_html
+
+        for page in book.notebook_pages:
+            out = book.root / "_build" / "html" / "notebooks" / f"{page.docname}.html"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            depth = page.docname.count("/") + 1
+            out.write_text(preview_html(conv.notebook(page), "../" * depth + "_static/mathjax/tex-chtml.js",
+                                        page.ipynb.name), encoding="utf-8")
+            print(f"preview {out.relative_to(book.root)}")
     if stale:
         print("stale (run `make notebooks`): " + ", ".join(stale), file=sys.stderr)
         return 1
