@@ -164,7 +164,8 @@ def test_print_page_for_the_pdf(tmp_path):
 
     path = assemble(BOOK, HTML)
     doc = path.read_text(encoding="utf-8")
-    titles = [BookIndex(BOOK).labels[p.docname].title for p in BOOK.pages if p.docname in BookIndex(BOOK).labels]
+    labels = BookIndex(BOOK).labels
+    titles = [labels[p.docname].title for p in BOOK.pages if p.docname in labels]
     positions = [doc.find(f"{t}<a") if f"{t}<a" in doc else doc.find(t) for t in titles]
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
     for src in re.findall(r'<img[^>]+src="([^"]+)"', doc):
