@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.alignbook-installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export OMP_WAIT_POLICY ?= PASSIVE   # idle torch threads do not spin (2-core machines)
 
-.PHONY: help setup book book-strict test test-fast verify notebooks bench bench-quick clean distclean
+.PHONY: help setup book book-strict pdf test test-fast verify notebooks notebooks-check mathjax bench bench-quick clean distclean
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -37,8 +37,29 @@ test-fast: $(STAMP)  ## unit tests and checks only (no chapters, no book)
 verify: $(STAMP) ## run every registered theorem check and print the table (SCALE=test|book|full)
 	$(PY) -m alignbook verify $(if $(SCALE),--scale $(SCALE),)
 
-notebooks: $(STAMP)  ## regenerate the Colab copies chapters/*.ipynb from chapters/*.md (stable cell ids)
-	$(VENV)/bin/jupytext --update --to ipynb chapters/*.md
+notebooks: $(STAMP)  ## regenerate the Colab notebooks (chapters/*.ipynb, book/*.ipynb), the syllabus and the exercise index
+	$(PY) -m alignbook.booktools.colab
+	$(PY) -m alignbook.booktools.course
+
+notebooks-check: $(STAMP)  ## exit 1 if a generated notebook or course page is stale (what tests/test_pairing.py checks)
+	$(PY) -m alignbook.booktools.colab --check
+	$(PY) -m alignbook.booktools.course --check
+
+# The book's PDF: every built page, in reading order, printed by headless Chromium (Debian: apt-get install chromium).
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+pdf: book        ## build _build/pdf/alignbook.pdf from the built book (needs Chromium; maths by the vendored MathJax, offline)
+	@test -n "$(CHROMIUM)" || { echo "make pdf needs Chromium: sudo apt-get install chromium"; exit 1; }
+	$(PY) -m alignbook.booktools.pdf --chromium "$(CHROMIUM)" --book _build/pdf/alignbook.pdf
+
+MATHJAX_VERSION := 3.2.2
+mathjax:         ## re-vendor MathJax $(MATHJAX_VERSION) from the npm registry into book/_static/mathjax
+	rm -rf _build/mathjax-npm && mkdir -p _build/mathjax-npm
+	cd _build/mathjax-npm && npm install --no-audit --no-fund --no-save mathjax@$(MATHJAX_VERSION) >/dev/null
+	rm -rf book/_static/mathjax && mkdir -p book/_static/mathjax/input/tex book/_static/mathjax/output/chtml/fonts book/_static/mathjax/adaptors
+	cd _build/mathjax-npm/node_modules/mathjax && cp LICENSE es5/tex-chtml.js ../../../../book/_static/mathjax/ \
+	  && cp -r es5/input/tex/extensions ../../../../book/_static/mathjax/input/tex/ \
+	  && cp -r es5/output/chtml/fonts/woff-v2 ../../../../book/_static/mathjax/output/chtml/fonts/ \
+	  && cp es5/adaptors/liteDOM.js ../../../../book/_static/mathjax/adaptors/
 
 bench: $(STAMP)  ## benchmarks against peers and the matmul floor (tens of minutes; not part of the tests)
 	$(PY) -m pip install -q -c constraints.txt -e '.[bench]'

@@ -2,3 +2,4 @@
 
 Only chapters import this package (``tests/test_mirror.py``).
 """
+from . import _style  # noqa: F401,E402  (figure defaults: print resolution, readable multi-panel fonts)
