@@ -3,7 +3,7 @@
 Measures (``alignbook.cka``, ``alignbook.hsic``, ...) are pure, exact and differentiable;
 theorem checks live in :mod:`alignbook.theory` and run with ``python -m alignbook verify``.
 """
-__version__ = "0.2.0"
+from ._version import __version__  # noqa: F401
 
 from .device import describe, get_device, get_scale  # noqa: F401
 

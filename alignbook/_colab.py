@@ -4,7 +4,7 @@ Colab installs the *released* version this book was built from, the git tag ``v<
 never a moving branch, so a notebook and the package it runs stay in step and a course can pin a
 version (release procedure: ``RELEASING.md``).
 """
-from . import __version__ as VERSION
+from ._version import __version__ as VERSION
 
 REPOSITORY_URL = "https://github.com/alignbook/alignbook"
 TAG = f"v{VERSION}"

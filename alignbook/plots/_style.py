@@ -13,6 +13,16 @@ mesh cells); an image (``imshow``) counts as one element, since SVG embeds it as
 from __future__ import annotations
 
 import matplotlib as mpl
+from matplotlib.figure import Figure
+
+try:  # IPython is there in notebook kernels only; outside them the inline formats are not set
+    # Importing the inline backend configures the shell once (and would reset the formats if it
+    # came later), so it is loaded here, before apply() chooses the formats.
+    import matplotlib_inline.backend_inline as inline
+    from IPython import get_ipython
+    from IPython.core.pylabtools import print_figure
+except ImportError:  # pragma: no cover - plain Python without IPython
+    inline = get_ipython = print_figure = None
 
 RC = {
     "figure.dpi": 100,
@@ -53,8 +63,6 @@ def elements(fig) -> int:
 def _svg_if_cheap(fig):
     if elements(fig) > VECTOR_MAX_ELEMENTS:
         return None          # no SVG: the notebook keeps only the PNG
-    from IPython.core.pylabtools import print_figure
-
     return print_figure(fig, "svg")
 
 
@@ -70,18 +78,11 @@ def _backend() -> str:
 
 def _register_inline_formats() -> bool:
     """In a notebook kernel (inline backend): 2x PNG for every figure, plus SVG where cheap."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    if get_ipython is None:
         return False
     ip = get_ipython()
     if ip is None or _backend() not in _INLINE:
         return False
-    # Importing the inline backend configures the shell once (and would reset the formats if it
-    # came later), so load it first, then choose the formats.
-    import matplotlib_inline.backend_inline as inline
-    from matplotlib.figure import Figure
-
     cfg = inline.InlineBackend.instance(parent=ip)
     cfg.shell = ip
     cfg.figure_formats = {"retina"}       # 2x PNG with width/height metadata (select_figure_formats)
