@@ -25,7 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 BOOK = Book(ROOT)
 
-needs_html = pytest.mark.skipif(not (HTML / "index.html").exists(), reason="no built book (_build/html)")
+@pytest.fixture
+def _built_html():
+    """Skip at run time, not at collection: the build test above creates ``_build/html`` first."""
+    if not (HTML / "index.html").exists():
+        pytest.skip("no built book (_build/html)")
+
+
+needs_html = pytest.mark.usefixtures("_built_html")
 
 
 @pytest.mark.book
