@@ -159,7 +159,7 @@ def test_errors_are_clear():
     with pytest.raises(ValueError, match="empty"):
         LinearAccumulator().cka()
     acc = LinearAccumulator().update(X[:3], Y[:3])
-    with pytest.raises(ValueError, match="n=4"):
+    with pytest.raises(ValueError, match="n >= 4"):
         acc.cka("unbiased")
     with pytest.raises(ValueError, match="same widths"):
         acc.update(X[:, :2], Y)

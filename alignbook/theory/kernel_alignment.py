@@ -350,7 +350,7 @@ def _thm_ka_da(scale, seed, device):
         d1, d2 = cdist(G1, G1, "sqeuclidean"), cdist(G2, G2, "sqeuclidean")
         K1, K2 = G1 @ G1.T, G2 @ G2.T
         explicit.append(np.mean((d1 - d2) ** 2))
-        lib.append(M.distance_alignment(G1, G2, route="samples"))
+        lib.append(M.distance_misalignment(G1, G2, route="samples"))
         c1, c2 = np.linalg.norm(K1) / n, np.linalg.norm(K2) / n
         A = M.kernel_alignment(G1, G2)
         formula.append(4.0 * (c1**2 + c2**2 - 2.0 * c1 * c2 * A))
@@ -384,7 +384,7 @@ def _err_ka_da_constant(scale, seed, device):
         norms1.append(C1)
         norms2.append(C2)
         A = M.kernel_alignment(G1, G2)
-        D.append(M.distance_alignment(G1, G2, route="samples"))
+        D.append(M.distance_misalignment(G1, G2, route="samples"))
         printed.append(8.0 * C1 * (1.0 - A))
         corrected.append(8.0 * C1**2 * (1.0 - A))
     c.close("equal norms ‖K1‖ = ‖K2‖ = C (construction)", norms1, norms2, tol=1e-12, draws=draws)
@@ -398,7 +398,7 @@ def _err_ka_da_constant(scale, seed, device):
     c1, c2 = np.linalg.norm(B1 @ B1.T) / n, np.linalg.norm(B2 @ B2.T) / n
     c.differ("features inside the ball (not on the sphere): identity fails",
              4 * (c1**2 + c2**2 - 2 * c1 * c2 * M.kernel_alignment(B1, B2)),
-             M.distance_alignment(B1, B2, route="samples"), tol=1e-4)
+             M.distance_misalignment(B1, B2, route="samples"), tol=1e-4)
     return c
 
 
@@ -947,7 +947,7 @@ def _thm_invertible_width(scale, seed, device):
         Xn, Yn = Xc[:, : n // 4], Yc[:, : n // 4]
         cca_narrow.append(np.mean(np.cos(sla.subspace_angles(Xn - Xn.mean(0), Yn - Yn.mean(0))) ** 2))
         cka_wide.append(M.cka(X, Y))
-        lib_wide.append(M.cca_similarity(X, Y, kind="mean_squared"))
+        lib_wide.append(M.cca_similarity(X, Y, summary="mean_squared"))
     c.close("X T = Y with T = X^+ Y + (I - X^+ X) Z", np.array(fit), np.zeros(draws), tol=1e-9, draws=draws)
     c.leq("T is invertible: cond(T) < 1e10", conds, 1e10, draws=draws)
     c.close("width >= n: mean squared canonical correlation = 1 for independent X, Y", cca_wide, np.ones(draws),
