@@ -50,10 +50,11 @@ def pearson_sums(a: torch.Tensor, b: torch.Tensor, ca=None, cb=None) -> PearsonS
 
 
 def rdm_tolerance(rdm: str, d: int, top, eps: float) -> float:
-    """Absolute rounding error of RDM entries: ``8 (d + 2) eps`` for cosine/correlation RDMs (entries
-    of size 1), times ``max |entry|`` for the (squared) Euclidean ones."""
-    t = 8.0 * (d + 2) * eps
-    return t if rdm in ("cosine", "correlation") else t * float(top)
+    """Absolute rounding error of the RDM entries: ``8 (d + 2) eps max|entry|`` (every RDM is computed
+    from differences, so relative to its entries), plus ``8 (d + 2) eps^2`` for the cosine and
+    correlation RDMs (the rounding of the normalised rows themselves)."""
+    t = 8.0 * (d + 2) * eps * float(top)
+    return t + 8.0 * (d + 2) * eps * eps if rdm in ("cosine", "correlation") else t
 
 
 def check_rdm_spread(var: torch.Tensor, tol: float, name: str) -> None:
@@ -77,7 +78,11 @@ def pearson_finish(s: PearsonSums, names, tol_a: float, tol_b: float) -> torch.T
 
 
 def unit_rows(X: torch.Tensor, metric: str, name: str) -> torch.Tensor:
-    """Rows normalised for the cosine / correlation RDMs (refusing zero or row-constant rows)."""
+    r"""Rows normalised for the cosine / correlation RDMs (refusing zero or row-constant rows).
+
+    Both RDMs are then :math:`1 - \hat z_i^	op\hat z_j = 	frac12\|\hat z_i - \hat z_j\|^2`, computed
+    from differences (no cancellation for nearly parallel rows).
+    """
     if metric == "correlation":
         if X.shape[1] < 2:
             raise ValueError(f"rdm='correlation' needs at least 2 features per row; {name} has 1.")

@@ -135,8 +135,9 @@ def _is_torch(a) -> bool:
     return isinstance(a, torch.Tensor)
 
 
-def to_tensor(a, name: str, dtype: torch.dtype) -> tuple[torch.Tensor, torch.dtype]:
-    """Convert ``a`` to a tensor of ``dtype``; return it with the floating dtype it was given in."""
+def to_tensor(a, name: str, dtype: torch.dtype | None) -> tuple[torch.Tensor, torch.dtype]:
+    """Convert ``a`` to a tensor of ``dtype`` (None: keep its dtype); return it with the floating
+    dtype it was given in."""
     if isinstance(a, torch.Tensor):
         t = a
     else:
@@ -169,7 +170,7 @@ def to_tensor(a, name: str, dtype: torch.dtype) -> tuple[torch.Tensor, torch.dty
     if not (t.is_floating_point() or t.dtype in _INT_DTYPES or t.dtype == torch.bool):
         raise TypeError(f"{name} must hold real numbers; got dtype {t.dtype}.")
     source = t.dtype if t.is_floating_point() else torch.float64
-    return t.to(dtype), source
+    return (t if dtype is None else t.to(dtype)), source
 
 
 def check_finite(t: torch.Tensor, name: str) -> None:
@@ -211,9 +212,19 @@ def check_2d(t: torch.Tensor, name: str) -> None:
 def as_matrix(X, name: str = "X", *, dtype=None, min_n: int = 1) -> tuple[torch.Tensor, Ctx]:
     """Validate one representation and return ``(tensor, ctx)``."""
     dt = resolve_dtype(dtype)
-    t, source = to_tensor(X, name, dt)
+    t, source = to_tensor(X, name, dt if dt == torch.float64 else None)
     check_2d(t, name)
-    check_finite(t, name)
+    if t.is_floating_point():
+        check_finite(t, name)
+    if t.dtype == torch.float64 and dt != torch.float64:  # float32 computation of float64 data:
+        e = pow2_exponent(t)  # refuse (with the reason) magnitudes float32 cannot represent
+        if e > 127 or (e < -120 and bool((t != 0).any())):
+            raise ValueError(
+                f"{name} has entries of magnitude 2^{e}, outside the float32 range, so dtype='float32' "
+                "cannot represent them (a scaling problem); use dtype=None (float64, which rescales "
+                f"exactly) or rescale {name} first."
+            )
+    t = t.to(dt)
     if t.shape[0] < min_n:
         raise ValueError(f"{name} has n={t.shape[0]} rows; this measure needs at least {min_n}.")
     return t, Ctx(numpy=not _is_torch(X), device=t.device, dtype=dt, source_dtype=source)

@@ -30,6 +30,7 @@ from ..core.guards import (
     as_matrix,
     as_pair,
     check_bool,
+    check_choice,
     finish,
     finish_array,
     pow2_scaled,
@@ -54,14 +55,19 @@ def _unit(X: torch.Tensor, name: str, center: bool) -> torch.Tensor:
     return Xc / nrm
 
 
-def _n_route(n: int, d1: int, d2: int) -> bool:
-    return min(d1, d2) > n
+ROUTES = ("auto", "features", "samples")
 
 
-def _residual(Xh: torch.Tensor, Yh: torch.Tensor) -> torch.Tensor:
+def _n_route(route: str, n: int, d1: int, d2: int) -> bool:
+    """Whether to take the n-by-n route: ``route="samples"``, or ``"auto"`` with both widths above n."""
+    check_choice(route, "route", ROUTES)
+    return route == "samples" or (route == "auto" and min(d1, d2) > n)
+
+
+def _residual(Xh: torch.Tensor, Yh: torch.Tensor, route: str) -> torch.Tensor:
     """``min ||Xh W - Yh||_F`` over admissible W, computed from the fitted residual (not from nu)."""
     n, d1, d2 = Xh.shape[0], Xh.shape[1], Yh.shape[1]
-    if _n_route(n, d1, d2):
+    if _n_route(route, n, d1, d2):
         Ux, Sx, _ = thin_svd(Xh)
         Uy, Sy, _ = thin_svd(Yh)
         if Sx.numel() > Sy.numel():  # the distance is symmetric: embed the lower-rank one
@@ -75,7 +81,7 @@ def _residual(Xh: torch.Tensor, Yh: torch.Tensor) -> torch.Tensor:
 
 
 @renamed_keywords(kind="metric")
-def procrustes_distance(X, Y, metric="angular", *, center=True, dtype=None):
+def procrustes_distance(X, Y, metric="angular", *, center=True, route="auto", dtype=None):
     r"""Procrustes distance between two representations (the shape metric of Williams et al. 2021).
 
     Inputs are centred (``center=True``) and scaled to unit Frobenius norm; with
@@ -89,8 +95,9 @@ def procrustes_distance(X, Y, metric="angular", *, center=True, dtype=None):
     wider space by the Procrustes map), never as :math:`\sqrt{2-2\nu}`, which loses half the
     digits near 0 and can be the root of a rounding-negative number. Invariant to orthogonal
     maps, isotropic scaling and (with centring) translation of either input; symmetric.
-    Cost :math:`O(n d_1 d_2 + d_1 d_2\min(d_1, d_2))`, or :math:`O(n^2(d_1 + d_2))` by the n-by-n
-    route (chosen automatically when both widths exceed :math:`n`; same value to rounding).
+    Cost :math:`O(n d_1 d_2 + d_1 d_2\min(d_1, d_2))` (``route="features"``), or
+    :math:`O(n^2(d_1 + d_2))` by the n-by-n route (``"samples"``); ``"auto"`` takes the latter when
+    both widths exceed :math:`n`. Both give the same value to rounding.
 
     Examples
     --------
@@ -107,16 +114,17 @@ def procrustes_distance(X, Y, metric="angular", *, center=True, dtype=None):
     X, Y, ctx = as_pair(X, Y, dtype=dtype, rescale=True)
     if metric not in PROCRUSTES_METRICS:
         procrustes_finish(torch.zeros(()), metric)  # raises the standard message
+    check_choice(route, "route", ROUTES)
     if center:
         refuse_constants(((X, "X"), (Y, "Y")), "the Procrustes distance")
-    e = _residual(_unit(X, "X", center), _unit(Y, "Y", center))
+    e = _residual(_unit(X, "X", center), _unit(Y, "Y", center), route)
     return finish(procrustes_finish(e, metric), ctx, "the Procrustes distance")
 
 
-def _polar_map(Xc: torch.Tensor, Yc: torch.Tensor):
+def _polar_map(Xc: torch.Tensor, Yc: torch.Tensor, route: str):
     """``(W, singular values)`` of the orthogonal Procrustes map from the centred inputs."""
     n, d1, d2 = Xc.shape[0], Xc.shape[1], Yc.shape[1]
-    if not _n_route(n, d1, d2):
+    if not _n_route(route, n, d1, d2):
         U, S, Vh = torch.linalg.svd(Xc.T @ Yc, full_matrices=False)
         return U @ Vh, S
     # n-by-n route: the SVD of X'Y from the thin SVDs of X and Y, then an isometric completion
@@ -155,8 +163,9 @@ class Procrustes:
     when :math:`d_1 \le d_2`, an isometric embedding; orthonormal columns otherwise, the
     zero-padding solution), and with ``scaling=True`` the optimal isotropic scale
     :math:`s = \|X_c^\top Y_c\|_*/\|X_c\|_F^2` (else :math:`s = 1`). When both widths exceed the
-    number of rows, the n-by-n route of the module docstring is used (same fitted values to
-    rounding; the map outside the span of the data is a canonical completion).
+    number of rows, the n-by-n route of the module docstring is used (``route="auto"``; force it
+    with ``"samples"`` or the d-by-d SVD with ``"features"``; same fitted values to rounding, and
+    where the map is not unique outside the span of the data, a canonical completion).
 
     ``transform(X)`` returns :math:`s(X - \mu_X)W + \mu_Y`; ``score(X, Y)`` returns the
     alignment cosine :math:`\langle (X-\mu_X)W, Y-\mu_Y\rangle_F/(\|X-\mu_X\|_F\|Y-\mu_Y\|_F)`
@@ -180,9 +189,10 @@ class Procrustes:
     """
 
     @renamed_keywords(scale="scaling")
-    def __init__(self, center: bool = True, scaling: bool = False, *, dtype=None):
+    def __init__(self, center: bool = True, scaling: bool = False, *, route: str = "auto", dtype=None):
         self.center = check_bool(center, "center")
         self.scaling = check_bool(scaling, "scaling")
+        self.route = check_choice(route, "route", ROUTES)
         self.dtype = dtype
 
     def fit(self, X, Y):
@@ -197,7 +207,7 @@ class Procrustes:
         Ys, ey = pow2_scaled(Yc)
         if not bool(torch.linalg.matrix_norm(Xs) > 0):
             raise ValueError("X is all zeros; the Procrustes map is undefined.")
-        W, S = _polar_map(Xs, Ys)
+        W, S = _polar_map(Xs, Ys, self.route)
         self._W = W
         if self.scaling:  # s = ||Xc'Yc||_* / ||Xc||^2, exactly rescaled
             self._scale = scale_back(S.sum() / (Xs * Xs).sum(), ey - ex)

@@ -35,8 +35,7 @@ def _rdm_full(X: torch.Tensor, metric: str, name: str) -> torch.Tensor:
         return torch.cdist(X, X, compute_mode="donot_use_mm_for_euclid_dist")
     if metric == "sqeuclidean":
         return SqDistances(X).block()
-    Z = unit_rows(X, metric, name)
-    return 1.0 - Z @ Z.T
+    return 0.5 * SqDistances(unit_rows(X, metric, name)).block()  # = 1 - z_i'z_j for unit rows
 
 
 def _upper(M: torch.Tensor) -> torch.Tensor:

@@ -379,7 +379,7 @@ def _rdm_block(rdm, P, start, stop, c0, c1):
         return P.distances(start, stop, c0, c1)
     if rdm == "sqeuclidean":
         return P.block(start, stop, c0, c1)
-    return 1.0 - P[start:stop] @ P[c0:c1].T
+    return 0.5 * P.block(start, stop, c0, c1)  # 1 - z_i'z_j = |z_i - z_j|^2 / 2 for unit rows
 
 
 def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_bytes=_DEFAULT_BYTES,
@@ -414,7 +414,7 @@ def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_byt
     if rdm in ("euclidean", "sqeuclidean"):
         P, Q = SqDistances(X), SqDistances(Y)
     else:
-        P, Q = unit_rows(X, rdm, "X"), unit_rows(Y, rdm, "Y")
+        P, Q = SqDistances(unit_rows(X, rdm, "X")), SqDistances(unit_rows(Y, rdm, "Y"))
     total, ca, cb = None, None, None
     top_a = top_b = 0.0
     for start, stop, c0, c1, mirrored in _upper_stripes(n, b, progress, "RSA blocks"):

@@ -78,7 +78,7 @@ from ..core.guards import (
     to_tensor,
 )
 from ..core.hsic import HSICSums, alignment_from_sums, cka_from_sums, hsic_from_sums
-from ..core.linalg import psd_factor, row_sq_norms, symmetric_gram
+from ..core.linalg import pivoted_cholesky, psd_factor, row_sq_norms, symmetric_gram
 from ..core.linear import PROCRUSTES_METRICS, cca_finish, procrustes_from_cosine
 from ..device import REDUCTION_DTYPE
 from ._progress import progress_bar
@@ -477,25 +477,33 @@ class LinearAccumulator:
         cxy = s["cxy"] - torch.outer(s["sx"], s["sy"]) / n
         return gxx, gyy, cxy
 
-    def _ranges(self, what: str):
+    def _ranges(self, what: str, route: str):
         """Orthonormal bases ``O`` and triangular ``T`` with ``G = (O T)(O T)^T`` for both inputs, and ``C``.
 
-        From an eigendecomposition when ``d <= n``, from a pivoted Cholesky factorisation
-        (``O(d n^2)``) when ``d > n`` (chosen automatically; same values to rounding).
+        ``route="features"``: an eigendecomposition of each d-by-d block; ``"samples"``: a pivoted
+        Cholesky factorisation of rank at most ``n - 1`` (``O(d n^2)``); ``"auto"`` takes the latter
+        when ``d > n``. Same values to rounding.
         """
+        check_choice(route, "route", ("auto", "features", "samples"))
         self._need(2, what)
         self._refuse_constant(what)
         gxx, gyy, cxy = self._centered_blocks()
         out = []
         for G, nm in ((gxx, "X"), (gyy, "Y")):
-            F = psd_factor(0.5 * (G + G.T), self._n)
+            G = 0.5 * (G + G.T)
+            if route == "samples":
+                F = pivoted_cholesky(G, rank_hint=self._n - 1)
+            elif route == "features":
+                F = psd_factor(G)
+            else:
+                F = psd_factor(G, self._n)
             if F.shape[1] == 0:  # pragma: no cover - a non-constant stream has a nonzero Gram
                 raise ValueError(f"{nm} is constant over the rows seen, so {what} is undefined.")
             O, T = torch.linalg.qr(F)
             out.append((O, T))
         return out, cxy
 
-    def procrustes_distance(self, metric: str = "angular") -> float:
+    def procrustes_distance(self, metric: str = "angular", *, route: str = "auto") -> float:
         r"""Procrustes distance of the centred, unit-Frobenius inputs, from the covariance blocks.
 
         :math:`\nu = \|X_c^\top Y_c\|_* / (\|X_c\|_F\|Y_c\|_F)`; ``"angular"`` gives
@@ -512,12 +520,12 @@ class LinearAccumulator:
         True
         """
         check_choice(metric, "metric", PROCRUSTES_METRICS)
-        ((Ox, Tx), (Oy, Ty)), cxy = self._ranges("the Procrustes distance")
+        ((Ox, Tx), (Oy, Ty)), cxy = self._ranges("the Procrustes distance", route)
         nuc = torch.linalg.svdvals(Ox.T @ cxy @ Oy).sum()
         nu = nuc / torch.sqrt((Tx * Tx).sum() * (Ty * Ty).sum())  # ||F||_F^2 = tr G
         return finish(procrustes_from_cosine(nu, metric), _NUMPY_CTX, "the Procrustes distance")
 
-    def canonical_correlations(self) -> torch.Tensor:
+    def canonical_correlations(self, *, route: str = "auto") -> torch.Tensor:
         r"""Canonical correlations (descending) from the covariance blocks.
 
         With factors :math:`G_{XX} = F_XF_X^\top` at numerical rank (eigenvalues above
@@ -526,14 +534,14 @@ class LinearAccumulator:
         :math:`T_X^{-1}O_X^\top C_{XY}O_YT_Y^{-\top}` (the whitened cross matrix of
         :mod:`alignbook.core.linear`). Equals ``alignbook.cca(X, Y).rho`` for well-conditioned
         inputs; the factors come from a pivoted Cholesky factorisation when the widths exceed
-        the number of rows (chosen automatically).
+        the number of rows (``route="auto"``; ``"features"`` / ``"samples"`` force one).
 
         >>> import numpy as np
         >>> X = np.random.default_rng(0).normal(size=(50, 3))
         >>> LinearAccumulator().update(X, X @ np.diag([1.0, 2.0, 3.0])).canonical_correlations().numpy().round(8)
         array([1., 1., 1.])
         """
-        ((Ox, Tx), (Oy, Ty)), cxy = self._ranges("CCA")
+        ((Ox, Tx), (Oy, Ty)), cxy = self._ranges("CCA", route)
         B = Ox.T @ cxy @ Oy
         M = torch.linalg.solve_triangular(Tx, B, upper=True)  # Tx^-1 B
         M = torch.linalg.solve_triangular(Ty.T, M, upper=False, left=False)  # ... Ty^-T
