@@ -96,12 +96,21 @@ def unit_rows(X: torch.Tensor, metric: str, name: str) -> torch.Tensor:
     return Z / nrm
 
 
-def ranks(v: torch.Tensor) -> torch.Tensor:
-    """Ranks 1..m with ties given their average rank (as ``scipy.stats.rankdata``); the package's one rank helper."""
+def ranks(v: torch.Tensor, tol: float = 0.0) -> torch.Tensor:
+    """Ranks 1..m with ties given their average rank (as ``scipy.stats.rankdata``); the package's one rank helper.
+
+    With ``tol > 0``, sorted neighbours closer than ``tol`` (values that differ by rounding only)
+    are tied too, so rounding noise never decides a rank.
+    """
     s, idx = torch.sort(v, stable=True)
-    _, inv, counts = torch.unique_consecutive(s, return_inverse=True, return_counts=True)
+    if s.numel() == 0:
+        return s
+    new = torch.ones_like(s, dtype=torch.bool)
+    new[1:] = (s[1:] - s[:-1]) > tol  # a new group starts where the gap exceeds the tolerance
+    group = torch.cumsum(new.to(torch.long), 0) - 1
+    counts = torch.bincount(group)
     ends = torch.cumsum(counts, 0).to(v.dtype)
     avg = ends - (counts.to(v.dtype) - 1.0) / 2.0
     r = torch.empty_like(v)
-    r[idx] = avg[inv]
+    r[idx] = avg[group]
     return r

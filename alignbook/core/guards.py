@@ -108,13 +108,15 @@ class Ctx:
     ``numpy``: return Python floats / NumPy arrays (else tensors); ``device``: where the
     computation runs; ``dtype``: the computation dtype; ``source_dtype``: the floating dtype
     the data were given in (float64 for integer or boolean input), which sets the rounding
-    tolerance of the checks on precomputed Gram matrices.
+    tolerance of the checks on precomputed Gram matrices; ``names``: the arguments the data came
+    in (named by the scaling error).
     """
 
     numpy: bool
     device: torch.device
     dtype: torch.dtype
     source_dtype: torch.dtype = torch.float64
+    names: tuple = ("X", "Y")
 
 
 def resolve_dtype(dtype) -> torch.dtype:
@@ -227,7 +229,7 @@ def as_matrix(X, name: str = "X", *, dtype=None, min_n: int = 1) -> tuple[torch.
     t = t.to(dt)
     if t.shape[0] < min_n:
         raise ValueError(f"{name} has n={t.shape[0]} rows; this measure needs at least {min_n}.")
-    return t, Ctx(numpy=not _is_torch(X), device=t.device, dtype=dt, source_dtype=source)
+    return t, Ctx(numpy=not _is_torch(X), device=t.device, dtype=dt, source_dtype=source, names=(name,))
 
 
 def as_square(K, name: str = "K", *, dtype=None) -> tuple[torch.Tensor, Ctx]:
@@ -286,7 +288,7 @@ def as_pair(X, Y, names=("X", "Y"), *, dtype=None, min_n: int = 1, rescale: bool
         Xt, Yt = pow2_rescale(Xt), pow2_rescale(Yt)
     low = ctx.source_dtype if torch.finfo(ctx.source_dtype).eps >= torch.finfo(cty.source_dtype).eps \
         else cty.source_dtype
-    return Xt, Yt, Ctx(ctx.numpy, ctx.device, ctx.dtype, low)
+    return Xt, Yt, Ctx(ctx.numpy, ctx.device, ctx.dtype, low, tuple(names))
 
 
 def as_target(y, n: int, ctx: Ctx, name: str = "y") -> torch.Tensor:
@@ -365,27 +367,28 @@ def ldexp_float(x: float, exponent: int) -> float:
         return math.copysign(math.inf, x)
 
 
-def scaling_error(what: str = "this measure", detail: str = "") -> ValueError:
+def scaling_error(what: str = "this measure", detail: str = "", names=("X", "Y")) -> ValueError:
     """The one message for a result that leaves the floating range (a scaling problem)."""
+    inputs = " and ".join(names)
     return ValueError(
-        f"the result of {what} is not finite: the inputs' magnitudes overflow or underflow float64 "
-        f"here{detail} (the quantity is not scale invariant, so it cannot rescale them itself). "
-        "This is a scaling problem, not a property of the data: rescale the inputs, e.g. "
-        "X / X.abs().max(), and account for the scale in the result."
+        f"the result of {what} is not finite: the magnitudes of {inputs} overflow or underflow "
+        f"float64 here{detail} (the quantity is not scale invariant, so it cannot rescale them "
+        f"itself). This is a scaling problem, not a property of the data: rescale {inputs}, e.g. "
+        f"{names[0]} / {names[0]}.abs().max(), and account for the scale in the result."
     )
 
 
 def finish(value: torch.Tensor, ctx: Ctx, what: str = "this measure"):
     """Return a Python float for NumPy input, else the 0-d tensor itself; never a NaN or inf."""
     if not bool(torch.isfinite(value.detach()).all()):
-        raise scaling_error(what)
+        raise scaling_error(what, names=ctx.names)
     return float(value.detach().cpu()) if ctx.numpy else value
 
 
 def finish_array(value: torch.Tensor, ctx: Ctx, what: str = "this measure"):
     """Return a NumPy array for NumPy input, else the tensor itself; never a NaN or inf."""
     if value.is_floating_point() and not bool(torch.isfinite(value.detach()).all()):
-        raise scaling_error(what)
+        raise scaling_error(what, names=ctx.names)
     return value.detach().cpu().numpy() if ctx.numpy else value
 
 

@@ -216,12 +216,18 @@ class Procrustes:
         self._mx, self._my = mx, my
         # public fitted attributes follow the input type (NumPy arrays / floats, or tensors)
         self.W_ = finish_array(self._W, ctx, "the Procrustes map")
-        self.singular_values_ = finish_array(scale_back(S, ex + ey), ctx, "the Procrustes map")
+        self._S, self._S_exponent, self._ctx = S, ex + ey, ctx
         self.scaling_ = finish(self._scale, ctx, "the Procrustes scale")
         self.mean_x_, self.mean_y_ = finish_array(mx[0], ctx), finish_array(my[0], ctx)
         self._d = (Xt.shape[1], Yt.shape[1])
         self._numpy = ctx.numpy
         return self
+
+    @property
+    def singular_values_(self):
+        r"""Singular values of :math:`X_c^\top Y_c` (raises a scaling error when they leave float64)."""
+        self._check_fitted()
+        return finish_array(scale_back(self._S, self._S_exponent), self._ctx, "the Procrustes singular values")
 
     def _check_fitted(self):
         if not hasattr(self, "_W"):

@@ -66,7 +66,7 @@ def rdm(X, metric="euclidean", *, condensed=True, dtype=None):
     """
     condensed = check_bool(condensed, "condensed")
     check_choice(metric, "metric", RDMS)
-    Xt, ctx = as_matrix(X, "X", dtype=dtype)
+    Xt, ctx = as_matrix(X, "X", dtype=dtype, min_n=2)
     Xs, e = pow2_scaled(Xt)
     M = _rdm_full(Xs, metric, "X")
     M = scale_back(M, _DEGREE[metric] * e)
@@ -80,8 +80,9 @@ def rsa(X, Y, rdm="euclidean", compare="pearson", *, dtype=None):
 
     with ``rdm`` one of ``"euclidean"``, ``"sqeuclidean"``, ``"correlation"``, ``"cosine"``
     (see :func:`~alignbook.measures.rdm`) and ``compare`` ``"pearson"`` or ``"spearman"`` (Pearson
-    on ranks, ties averaged; not differentiable). Needs :math:`n\ge 3`; raises when an RDM is
-    constant (to within the rounding error of its entries).
+    on ranks, ties averaged, where entries equal to within their rounding error are tied; not
+    differentiable). Needs :math:`n\ge 3`; raises when an RDM is constant (to within the
+    rounding error of its entries).
 
     Examples
     --------
@@ -101,5 +102,5 @@ def rsa(X, Y, rdm="euclidean", compare="pearson", *, dtype=None):
     if compare == "spearman":
         check_rdm_spread(a.detach().var(correction=0), ta, "X")
         check_rdm_spread(b.detach().var(correction=0), tb, "Y")
-        a, b, ta, tb = ranks(a.detach()), ranks(b.detach()), 0.0, 0.0
+        a, b, ta, tb = ranks(a.detach(), ta), ranks(b.detach(), tb), 0.0, 0.0
     return finish(pearson_finish(pearson_sums(a, b), ("X", "Y"), ta, tb), ctx, "RSA")

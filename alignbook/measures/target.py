@@ -21,6 +21,8 @@ value or a scaling error, never inf or NaN.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
@@ -63,7 +65,7 @@ def _spectrum(Phi, y, name="Phi"):
     Pt, ctx = as_matrix(Phi, name)
     yt = as_target(y, Pt.shape[0], ctx)
     ys, f = pow2_scaled(yt)
-    return Pt, ys, f, ctx
+    return Pt, ys, f, replace(ctx, names=(name, "y"))
 
 
 def _svd_proj(P: torch.Tensor, y: torch.Tensor):

@@ -229,7 +229,7 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
     n = _validated(X, Y)
     if method == "subsample":
         if n < 4:
-            raise ValueError(f"method='subsample' needs n >= 4 paired rows (it draws half of them); got n={n}.")
+            raise ValueError(f"X and Y have n={n} paired rows; method='subsample' needs n >= 4 (it draws half of them).")
         m = n // 2 if subsample_size is None else check_int(
             subsample_size, "subsample_size", 2, n - 1, " (rows per subsample, fewer than n)")
     elif subsample_size is not None:

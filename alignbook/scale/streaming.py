@@ -377,7 +377,8 @@ class LinearAccumulator:
         if self.stats is None:
             raise ValueError("the accumulator is empty; call update(X, Y) with at least one batch first.")
         if self._n < n_min:
-            raise ValueError(f"{what} needs at least n={n_min} rows; this accumulator has seen n={self._n}.")
+            raise ValueError(f"X and Y have n={self._n} rows (all this accumulator has seen); {what} needs "
+                             f"at least {n_min}.")
 
     def _refuse_constant(self, what: str) -> None:
         for i, nm in enumerate(("X", "Y")):
@@ -583,10 +584,8 @@ def _stream(X, Y, batch_size: int, progress=None) -> LinearAccumulator:
     batch_size = check_int(batch_size, "batch_size", 1)
     check_progress(progress)
     check_same_kind(X, Y)
-    if not isinstance(X, torch.Tensor):
-        X, Y = np.asarray(X), np.asarray(Y)
-        if X.dtype == object or Y.dtype == object:
-            as_matrix(X, "X"), as_matrix(Y, "Y")  # raises the standard TypeError
+    if not isinstance(X, torch.Tensor):  # lists and friends: the standard conversion and its messages
+        X, Y = to_tensor(X, "X", None)[0], to_tensor(Y, "Y", None)[0]
     if X.ndim != 2 or Y.ndim != 2 or 0 in X.shape or 0 in Y.shape:
         as_matrix(X, "X")
         as_matrix(Y, "Y")  # raises the standard shape message
