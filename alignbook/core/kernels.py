@@ -353,9 +353,9 @@ class Kernel:
     def __repr__(self) -> str:
         if self.name == "rbf":
             if self.sigma is not None:
-                return f"Kernel.rbf(sigma={self.sigma:g})"
+                return f"Kernel.rbf(sigma={float(self.sigma)!r})"
             extra = "" if self.median == "all" else ", median='offdiag'"
-            return f"Kernel.rbf(bandwidth={self.bandwidth:g}{extra})"
+            return f"Kernel.rbf(bandwidth={float(self.bandwidth)!r}{extra})"
         if self.name == "callable":
             return f"Kernel.from_callable({getattr(self.fn, '__name__', 'fn')})"
         return f"Kernel.{self.name}()"

@@ -11,7 +11,7 @@ Examples
 >>> from alignbook.core.linalg import gram_fro2
 >>> A = torch.arange(6.0, dtype=torch.float64).reshape(3, 2)
 >>> float(gram_fro2(A)), float(((A.T @ A) ** 2).sum())
-(2388.0, 2388.0)
+(2977.0, 2977.0)
 """
 from __future__ import annotations
 

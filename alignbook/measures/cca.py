@@ -133,7 +133,7 @@ def cca_similarity(X, Y, summary="mean", k=None, reg=0.0, *, dtype=None):
     --------
     >>> import numpy as np, alignbook as ab
     >>> X = np.random.default_rng(0).normal(size=(100, 4))
-    >>> ab.cca_similarity(X, X @ np.random.default_rng(1).normal(size=(4, 4)))
+    >>> round(ab.cca_similarity(X, X @ np.random.default_rng(1).normal(size=(4, 4))), 12)
     1.0
     """
     check_choice(summary, "summary", SUMMARIES)
@@ -166,7 +166,7 @@ def svcca(X, Y, keep=0.99, *, dtype=None):
     --------
     >>> import numpy as np, alignbook as ab
     >>> X = np.random.default_rng(0).normal(size=(100, 5))
-    >>> ab.svcca(X, 2 * X + 1, keep=3)
+    >>> round(ab.svcca(X, 2 * X + 1, keep=3), 12)
     1.0
     """
     if isinstance(keep, bool) or not isinstance(keep, (int, float)):
@@ -210,7 +210,7 @@ def kernel_cca(X, Y, kernel="rbf", reg=0.02, *, return_all=False, bandwidth=None
     --------
     >>> import numpy as np, alignbook as ab
     >>> X = np.random.default_rng(0).normal(size=(60, 2))
-    >>> 0.9 < ab.kernel_cca(X, X**2) <= 1.0
+    >>> ab.kernel_cca(X, X**2) > 0.7 > 0.4 > ab.kernel_cca(X, np.random.default_rng(1).normal(size=(60, 2)))
     True
     """
     return_all = check_bool(return_all, "return_all")

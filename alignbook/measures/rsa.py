@@ -89,7 +89,7 @@ def rsa(X, Y, rdm="euclidean", compare="pearson", *, dtype=None):
     >>> import numpy as np, alignbook as ab
     >>> X = np.random.default_rng(0).normal(size=(20, 3))
     >>> round(ab.rsa(X, 2 * X + 1), 12), round(ab.rsa(X, X**3, compare="spearman"), 2)
-    (1.0, 0.94)
+    (1.0, 0.81)
     """
     X, Y, ctx = as_pair(X, Y, dtype=dtype, min_n=3, rescale=True)
     check_choice(rdm, "rdm", RDMS)

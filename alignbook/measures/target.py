@@ -173,7 +173,7 @@ def kernel_target_alignment(Phi, y, kernel="linear", *, centered=False, bandwidt
     >>> import numpy as np, alignbook as ab
     >>> Phi = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     >>> round(ab.kernel_target_alignment(Phi, Phi[:, 0]), 6)
-    0.866025
+    0.790569
     """
     centered = check_bool(centered, "centered")
     spec = Kernel.resolve(kernel, bandwidth=bandwidth, sigma=sigma)

@@ -77,7 +77,7 @@ def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased"
     >>> g = np.random.default_rng(0)
     >>> X = g.normal(size=(50, 4))
     >>> M = layer_matrix([X, X**2], [2 * X, np.tanh(X)], estimator="unbiased")
-    >>> M.shape, M[0, 0], abs(M[1, 1] - ab.cka(X**2, np.tanh(X), estimator="unbiased")) < 1e-12
+    >>> M.shape, float(M[0, 0]), bool(abs(M[1, 1] - ab.cka(X**2, np.tanh(X), estimator="unbiased")) < 1e-12)
     ((2, 2), 1.0, True)
     """
     check_progress(progress)

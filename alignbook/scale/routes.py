@@ -43,6 +43,13 @@ class Route:
     the quantity's ``magnitude`` for unnormalised ones); ``exact_range`` is False for a route
     that cannot represent every float64 magnitude (float32), which the route test then feeds
     only well-scaled data; ``min_n`` the smallest number of rows it takes.
+
+    Examples
+    --------
+    >>> from alignbook.scale import ROUTES
+    >>> r = ROUTES["rsa_cosine"][1]
+    >>> r.quantity, r.name, r.tol
+    ('rsa_cosine', 'chunked', 1e-09)
     """
 
     quantity: str
