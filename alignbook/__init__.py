@@ -2,7 +2,7 @@
 
 Measures (``alignbook.cka``, ``alignbook.hsic``, ...) are pure, exact and differentiable; kernels
 are :class:`alignbook.Kernel` objects; routes for large data and statistics live in
-:mod:`alignbook.scale`; theorem checks live in :mod:`alignbook.theory` and run with
+:mod:`alignbook.scale`; theorem checks live in ``alignbook.theory`` and run with
 ``python -m alignbook verify``.
 
 Examples

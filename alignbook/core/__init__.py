@@ -6,7 +6,7 @@ one finish and the one set of guards here.
 
 * :mod:`~alignbook.core.guards`: input conversion and validation, strict argument checks, the
   shared refusals and their messages, exact power-of-two rescaling.
-* :mod:`~alignbook.core.kernels`: the kernel specification :class:`Kernel` (full Grams, blocks,
+* :mod:`~alignbook.core.kernels`: the kernel specification :class:`.Kernel` (full Grams, blocks,
   features; precomputed-Gram validation) and the squared-distance construction.
 * :mod:`~alignbook.core.hsic`: HSIC/CKA/kernel alignment sums and finishes.
 * :mod:`~alignbook.core.linear`: canonical-correlation and Procrustes finishes.

@@ -3,9 +3,9 @@ r"""RSA's Pearson finish: one correlation of two RDMs from running sums, with on
 Both the dense RSA and its chunked route gather, over the :math:`m = n(n-1)/2` pairs
 :math:`i < j`, the sums of :math:`a - c_a`, :math:`b - c_b`, their squares and products about
 reference values :math:`c_a, c_b` (the dense route uses the means, the chunked route the mean of
-its first block), and call :func:`pearson_finish`. An RDM whose entries agree to within their
+its first block), and call :func:`.pearson_finish`. An RDM whose entries agree to within their
 rounding error (``tol``, supplied by the route from how the entries were computed) is constant,
-and the correlation with it is 0/0: :func:`check_rdm_spread` refuses it, with one message,
+and the correlation with it is 0/0: :func:`.check_rdm_spread` refuses it, with one message,
 instead of returning a correlation of rounding noise.
 
 Examples

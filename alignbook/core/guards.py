@@ -1,8 +1,8 @@
 """Input checks, conversions and refusals: the one place where arguments are validated.
 
 Every public measure and route of :mod:`alignbook.measures` and :mod:`alignbook.scale` calls
-:func:`as_pair` (two paired representations), :func:`as_matrix` (one representation) or
-:func:`as_target` (a target vector) first. They
+:func:`.as_pair` (two paired representations), :func:`.as_matrix` (one representation) or
+:func:`.as_target` (a target vector) first. They
 
 * accept NumPy arrays (and array-likes such as nested lists or Python numbers) or
   ``torch.Tensor`` objects, but not a mixture of the two (``TypeError``);
@@ -19,7 +19,7 @@ every route of a quantity refuses the same inputs with the same words. Argument 
 strict: a bool is a bool (``squared="yes"`` is a ``TypeError``), an integer is an integer
 (``k=1.5`` is a ``TypeError``), a seed is a non-negative integer or a generator.
 
-:func:`finish` converts a 0-d result back: a Python ``float`` for NumPy input, a 0-d tensor
+:func:`.finish` converts a 0-d result back: a Python ``float`` for NumPy input, a 0-d tensor
 (same device, computation dtype, differentiable where the maths allows) for torch input.
 
 Examples
@@ -269,7 +269,7 @@ def as_pair(X, Y, names=("X", "Y"), *, dtype=None, min_n: int = 1, rescale: bool
     """Validate two paired representations and return ``(X, Y, ctx)`` as tensors.
 
     With ``rescale=True`` (for measures invariant to isotropic scaling of each input) each input
-    is multiplied by an exact power of two (:func:`pow2_rescale`), which changes no value but
+    is multiplied by an exact power of two (:func:`.pow2_rescale`), which changes no value but
     keeps extreme scales from overflowing.
 
     Raises ``TypeError`` when one is a torch tensor and the other is not, and ``ValueError``
@@ -353,7 +353,7 @@ def pow2_rescale(t: torch.Tensor) -> torch.Tensor:
 
 
 def scale_back(value: torch.Tensor, exponent: int) -> torch.Tensor:
-    """``value * 2**exponent`` exactly (inf or 0 when it leaves float64; :func:`finish` then says so)."""
+    """``value * 2**exponent`` exactly (inf or 0 when it leaves float64; :func:`.finish` then says so)."""
     if exponent == 0:
         return value
     return torch.ldexp(value, torch.tensor(exponent, device=value.device))
@@ -501,7 +501,7 @@ def refuse_constant(X: torch.Tensor, name: str, what: str,
 
 
 def refuse_constants(pairs, what: str, reason: str = "its centred Gram matrix is zero, so the measure is 0/0") -> None:
-    """:func:`refuse_constant` for each ``(tensor, name)`` of ``pairs``."""
+    """:func:`.refuse_constant` for each ``(tensor, name)`` of ``pairs``."""
     for M, nm in pairs:
         refuse_constant(M, nm, what, reason)
 

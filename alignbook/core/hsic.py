@@ -2,7 +2,7 @@ r"""HSIC, CKA and kernel alignment as *sufficient statistics -> finish*: one fin
 
 For Gram matrices :math:`K, L` of :math:`n` paired rows (any HSIC-equivalent forms: adding
 :math:`f_i + f_j + c` to either changes nothing below), both estimators are functions of the
-sums collected in :class:`HSICSums`:
+sums collected in :class:`.HSICSums`:
 
 * :math:`\Sigma_{KL} = \sum_{ij} K_{ij}L_{ij}`, :math:`k = K\mathbf 1`, :math:`l = L\mathbf 1`,
   :math:`\mathbf 1^\top k`, :math:`\mathbf 1^\top l`, :math:`k^\top l`;
@@ -19,13 +19,13 @@ Then (Gretton et al. 2005; Song et al. 2012)
    - \frac{2}{n-2}(k - \operatorname{diag}K)^\top(l - \operatorname{diag}L)}{n(n-3)}.
 
 A route (dense Grams, centred features, row blocks, streamed batches, a layer matrix) only
-gathers these sums its own way: :func:`gram_sums` from full matrices, :func:`feature_sums` from
+gathers these sums its own way: :func:`.gram_sums` from full matrices, :func:`.feature_sums` from
 centred features (where :math:`k = 0` and the unbiased terms need only the row norms
 :math:`r_i = \|x_i\|^2`, computed once per input and shared by the XY, XX and YY statistics, so
 the unbiased estimator costs the three products of the biased one plus :math:`O(nd)`), and the
 chunked, streamed and layer routes in :mod:`alignbook.scale`. Every route then calls
-:func:`hsic_from_sums`, :func:`cka_from_sums`, :func:`alignment_from_sums` or
-:func:`permutation_mean_from_sums`, which apply the same guards with the same messages.
+:func:`.hsic_from_sums`, :func:`.cka_from_sums`, :func:`.alignment_from_sums` or
+:func:`.permutation_mean_from_sums`, which apply the same guards with the same messages.
 
 Examples
 --------
@@ -175,7 +175,7 @@ def u_center(K: torch.Tensor) -> torch.Tensor:
 
 
 def gram_sums(K: torch.Tensor, L: torch.Tensor, unbiased: bool, traces: bool = False) -> HSICSums:
-    """The sums of :class:`HSICSums` from two full ``(n, n)`` Gram matrices (dense route)."""
+    """The sums of :class:`.HSICSums` from two full ``(n, n)`` Gram matrices (dense route)."""
     n = K.shape[0]
     k, l = K.sum(dim=1), L.sum(dim=1)
     kl = (K * L).sum()
@@ -213,7 +213,7 @@ class FeatureRep:
 
 
 def feature_sums(a: FeatureRep, b: FeatureRep, unbiased: bool, traces: bool = False) -> HSICSums:
-    r"""The sums of :class:`HSICSums` for :math:`K = X_cX_c^\top`, :math:`L = Y_cY_c^\top` from d-by-d products.
+    r"""The sums of :class:`.HSICSums` for :math:`K = X_cX_c^\top`, :math:`L = Y_cY_c^\top` from d-by-d products.
 
     For centred features :math:`k = K\mathbf 1 = 0`, so :math:`\Sigma_{KL} = \|X_c^\top Y_c\|_F^2`
     is the only product; the unbiased terms are :math:`r^\top s`, :math:`\sum r`, :math:`\sum s`.

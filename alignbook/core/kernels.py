@@ -1,6 +1,6 @@
-r"""The kernel specification :class:`Kernel`: what :math:`k(x, x')` is, validated once.
+r"""The kernel specification :class:`.Kernel`: what :math:`k(x, x')` is, validated once.
 
-A :class:`Kernel` is one of
+A :class:`.Kernel` is one of
 
 * ``Kernel.linear()``: :math:`k(x, x') = x^\top x'`, so :math:`K = XX^\top`;
 * ``Kernel.rbf(bandwidth=1.0, median="all")``: :math:`\exp(-\|x-x'\|^2/(2\sigma^2))` with
@@ -16,9 +16,9 @@ A :class:`Kernel` is one of
 Every function of :mod:`alignbook.measures` and :mod:`alignbook.scale` that takes ``kernel=``
 accepts the object or the strings ``"linear"``, ``"rbf"``, ``"distance"``, ``"precomputed"`` (and
 a callable); the keywords ``bandwidth=``, ``sigma=``, ``median=`` are shorthands that build the
-RBF object, interpreted only in :meth:`Kernel.resolve`.
+RBF object, interpreted only in :meth:`.Kernel.resolve`.
 
-Bound to data (:meth:`Kernel.bind`), a kernel builds its full Gram matrix, a block of rows and
+Bound to data (:meth:`.Kernel.bind`), a kernel builds its full Gram matrix, a block of rows and
 columns (the chunked routes), or its features (linear), all by the same construction, and an
 *HSIC-equivalent* Gram matrix: one that differs from :math:`K` by :math:`f_i + f_j + c`, which
 changes neither the centred Gram :math:`HKH` nor Song et al.'s U-statistic, but is better
@@ -26,7 +26,7 @@ conditioned (centred features for the linear kernel, :math:`e^{-d^2/2\sigma^2} -
 kernel, :math:`-\tfrac12\|x - x'\|` for the distance kernel).
 
 Gram matrices given by the user (``"precomputed"``, or returned by a callable) are validated by
-:func:`check_gram`, the same way everywhere: square; symmetric to a relative tolerance
+:func:`.check_gram`, the same way everywhere: square; symmetric to a relative tolerance
 :math:`\sqrt{\varepsilon}` of the precision they were given in (then symmetrised); and positive
 semi-definite within rounding: :math:`\lambda_{\min}(K) \ge -8\,n\,\varepsilon\,\|K\|_F`, tested by a
 Cholesky factorisation of :math:`K + 8n\varepsilon\|K\|_F I` in float64 (cost :math:`O(n^3/3)`).
@@ -279,9 +279,9 @@ class Kernel:
     def resolve(cls, kernel="linear", *, bandwidth=None, sigma=None, median=None) -> "Kernel":
         """The one place where ``kernel=`` and the ``bandwidth/sigma/median`` shorthands are read.
 
-        ``kernel`` is a :class:`Kernel`, one of ``"linear"``, ``"rbf"``, ``"distance"``,
+        ``kernel`` is a :class:`.Kernel`, one of ``"linear"``, ``"rbf"``, ``"distance"``,
         ``"precomputed"``, or a callable. The shorthands build ``Kernel.rbf(...)`` and are refused
-        with any other kernel (they would be ignored), and together with a :class:`Kernel`.
+        with any other kernel (they would be ignored), and together with a :class:`.Kernel`.
 
         >>> Kernel.resolve("rbf", sigma=2.0)
         Kernel.rbf(sigma=2.0)
@@ -331,7 +331,7 @@ class Kernel:
     # properties ----------------------------------------------------------------------------
     @property
     def degree(self) -> int | None:
-        """The homogeneity degree: ``K(cX) = c**degree K(X)`` for every ``c > 0``, or None.
+        """Homogeneity degree of the kernel, ``K(cX) = c**degree K(X)`` for every ``c > 0`` (None if there is none).
 
         Linear 2, distance 1, RBF with the median bandwidth 0, precomputed 1 (in the Gram), a
         fixed-``sigma`` RBF or a callable None. A kernel with a degree lets every route rescale
@@ -370,7 +370,7 @@ class Kernel:
 
     def bind(self, X: torch.Tensor, name: str = "X", *, median_sq=None,
              source_dtype: torch.dtype = torch.float64) -> "BoundKernel":
-        """This kernel applied to the rows of ``X`` (see :class:`BoundKernel`).
+        """This kernel applied to the rows of ``X`` (see :class:`.BoundKernel`).
 
         ``median_sq`` supplies the median squared distance of ``X`` (the chunked routes compute it
         in blocks); by default it is computed from the full squared-distance matrix.
@@ -383,7 +383,7 @@ class Kernel:
 
 
 class BoundKernel:
-    """A :class:`Kernel` applied to one input: full Gram, blocks, features, HSIC-equivalent forms."""
+    """A :class:`.Kernel` applied to one input: full Gram, blocks, features, HSIC-equivalent forms."""
 
     def __init__(self, spec: Kernel, X: torch.Tensor, name: str = "X", *, median_sq=None,
                  source_dtype: torch.dtype = torch.float64):
@@ -468,7 +468,7 @@ class BoundKernel:
         return torch.diagonal(self._K)
 
     def hsic_diag(self) -> torch.Tensor:
-        """The diagonal of :meth:`hsic_block`."""
+        """The diagonal of :meth:`.hsic_block`."""
         name = self.spec.name
         if name == "linear":
             return row_sq_norms(self.centered_features())
@@ -486,5 +486,5 @@ class BoundKernel:
 
     @property
     def hsic_gram_centered(self) -> bool:
-        """Whether :meth:`hsic_gram` is already doubly centred (the linear kernel)."""
+        """Whether :meth:`.hsic_gram` is already doubly centred (the linear kernel)."""
         return self.spec.name == "linear"

@@ -15,7 +15,7 @@ every row, depend only on the values (not on row order, block size or device), a
 
 is the expected mutual-kNN score under random tie-breaking; without ties it is the usual count.
 The tolerance is :math:`\delta_i = 8(d+2)\varepsilon\,(\|z_i\|^2 + \max_j\|z_j\|^2)` (computed
-similarities of tied samples differ by rounding only). :func:`knn_block_indices` lists
+similarities of tied samples differ by rounding only). :func:`.knn_block_indices` lists
 neighbours with the tied ones taken in increasing index order (an index list cannot be
 permutation invariant under ties; the set of strictly nearer neighbours is).
 

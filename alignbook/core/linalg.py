@@ -104,7 +104,7 @@ def same_tensor(A: torch.Tensor, B: torch.Tensor) -> bool:
 def cross_fro2(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     """``||A^T B||_F^2``; the symmetric route when ``B`` equals ``A``.
 
-    Equal inputs take exactly the route of :func:`gram_fro2`, so a measure's numerator and
+    Equal inputs take exactly the route of :func:`.gram_fro2`, so a measure's numerator and
     denominator are bit-identical and self-similarity is exactly 1.
     """
     if same_tensor(A, B):
@@ -173,7 +173,7 @@ def psd_factor(G: torch.Tensor, n_rows: int | None = None) -> torch.Tensor:
     When ``G`` (d x d) is known to come from ``n_rows`` centred rows and ``d > n_rows`` its rank is
     at most ``n_rows - 1``: a pivoted Cholesky factorisation costs ``O(d n^2)``. Otherwise an
     eigendecomposition (``O(d^3)``) gives ``F = V diag(sqrt(w))`` on the eigenvalues above
-    rounding (:func:`numerical_rank`).
+    rounding (:func:`.numerical_rank`).
     """
     d = G.shape[0]
     if n_rows is not None and d > n_rows:

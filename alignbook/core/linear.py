@@ -5,13 +5,13 @@ canonical correlations: :math:`M = \operatorname{diag}(c_X)\,U_X^\top U_Y\operat
 from the thin SVDs :math:`X_c = U_XS_XV_X^\top` of the rows (the measures; an n-by-n route when
 :math:`d > n`), or :math:`M = F_X^+ C_{XY}F_Y^{+\top}` from factors :math:`G_{XX} = F_XF_X^\top` of the
 covariance blocks (the streaming accumulator). With ridge ``reg`` :math:`=\lambda`, the shrinkage
-:math:`c = S/\sqrt{S^2 + (n-1)\lambda}` (:func:`ridge_shrink`) gives the singular values of
+:math:`c = S/\sqrt{S^2 + (n-1)\lambda}` (:func:`.ridge_shrink`) gives the singular values of
 :math:`(\Sigma_{XX}+\lambda I)^{-1/2}\Sigma_{XY}(\Sigma_{YY}+\lambda I)^{-1/2}`; :math:`\lambda = 0` gives
-:math:`c = 1`. :func:`cca_finish` takes the SVD of :math:`M`.
+:math:`c = 1`. :func:`.cca_finish` takes the SVD of :math:`M`.
 
 Procrustes: with unit-Frobenius centred inputs, :math:`\nu = \|\hat X^\top\hat Y\|_*` and the fitted
-residual :math:`e = \min_Q\|\hat XQ - \hat Y\|_F = \sqrt{2 - 2\nu}`, :func:`procrustes_finish` maps
-:math:`e` to the three distances (a route that only has :math:`\nu` uses :func:`procrustes_from_cosine`).
+residual :math:`e = \min_Q\|\hat XQ - \hat Y\|_F = \sqrt{2 - 2\nu}`, :func:`.procrustes_finish` maps
+:math:`e` to the three distances (a route that only has :math:`\nu` uses :func:`.procrustes_from_cosine`).
 
 Examples
 --------

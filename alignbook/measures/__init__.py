@@ -3,7 +3,7 @@
 Every measure takes paired rows ``X`` of shape ``(n, d1)`` and ``Y`` of shape ``(n, d2)`` as NumPy
 arrays or torch tensors (any device). NumPy in gives a Python float; torch in gives a 0-d float64
 tensor on the input's device, differentiable where the maths allows. Reductions run in float64
-unless ``dtype="float32"`` is passed. ``MEASURES`` maps a name to a :class:`MeasureSpec` with the
+unless ``dtype="float32"`` is passed. ``MEASURES`` maps a name to a :class:`.MeasureSpec` with the
 measure's metadata (similarity or distance, bounds, symmetry, invariances, cost); the reference
 page (book appendix "Reference: the alignment measures") documents each one. Kernels are
 :class:`~alignbook.Kernel` objects or the strings that name them. The computations are the

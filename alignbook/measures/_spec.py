@@ -1,4 +1,4 @@
-"""Per-measure metadata and the registry ``MEASURES`` (name -> :class:`MeasureSpec`).
+"""Per-measure metadata and the registry ``MEASURES`` (name -> :class:`.MeasureSpec`).
 
 The invariance test suite iterates over ``MEASURES`` and checks every declared invariance (and
 that every undeclared one is broken for some input); the book's appendix renders it as a table.
@@ -28,7 +28,7 @@ class MeasureSpec:
     ``direction`` is ``"similarity"`` (larger = more alike) or ``"distance"`` (0 = identical, up to
     the invariances); ``bounds`` is the closed range every value lies in (``None`` for an open
     end); ``symmetric`` says whether ``fn(X, Y) == fn(Y, X)``; ``invariances`` lists keys of
-    :data:`INVARIANCES`; ``target`` is true when the second argument is a target vector ``y``
+    :data:`.INVARIANCES`; ``target`` is true when the second argument is a target vector ``y``
     rather than a representation; ``differentiable`` says whether torch gradients flow;
     ``min_n`` is the smallest number of samples it accepts; ``cost`` is the time complexity;
     ``scale_invariant`` is true when the value is unchanged by rescaling either input (the
@@ -77,7 +77,7 @@ MEASURES: dict[str, MeasureSpec] = {}
 
 
 def register(spec: MeasureSpec) -> MeasureSpec:
-    """Add ``spec`` to :data:`MEASURES` (the name must be new); the test suites pick it up.
+    """Add ``spec`` to :data:`.MEASURES` (the name must be new); the test suites pick it up.
 
     Examples
     --------

@@ -91,7 +91,7 @@ def _prepare(X, Y, reg, dtype, what):
 def cca(X, Y, k=None, reg=0.0, *, dtype=None):
     r"""Canonical correlation analysis of paired representations.
 
-    Returns a :class:`CCAResult` ``(rho, x_weights, y_weights, x_scores, y_scores)``:
+    Returns a :class:`.CCAResult` ``(rho, x_weights, y_weights, x_scores, y_scores)``:
     ``rho`` holds the top ``k`` canonical correlations :math:`\rho_1\ge\rho_2\ge\dots`
     (all :math:`\min(\operatorname{rank}X_c, \operatorname{rank}Y_c)` when ``k`` is None),
     the weights map centred inputs to the scores :math:`X_cW_X` (unit sample variance for
@@ -126,7 +126,7 @@ def cca(X, Y, k=None, reg=0.0, *, dtype=None):
 def cca_similarity(X, Y, summary="mean", k=None, reg=0.0, *, dtype=None):
     r"""A scalar summary of CCA: ``summary="mean"`` gives :math:`\frac1k\sum_i\rho_i` (mean CCA
     similarity, Raghu et al. 2017); ``"mean_squared"`` gives :math:`\frac1k\sum_i\rho_i^2`
-    (Yanai's GCD / :math:`R^2_{CCA}`), over the :math:`k` canonical correlations of :func:`cca`
+    (Yanai's GCD / :math:`R^2_{CCA}`), over the :math:`k` canonical correlations of :func:`.cca`
     (the numerical rank, for every ``reg``).
 
     Examples

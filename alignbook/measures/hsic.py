@@ -208,8 +208,8 @@ def cka_permutation_mean(X, Y, kernel="linear", estimator="biased", *, bandwidth
     :math:`\sqrt{\beta_X\beta_Y}/(n-1)` with :math:`\beta = (\sum\lambda_i)^2/\sum\lambda_i^2` the
     effective rank of the centred covariance, computed from :math:`d\times d` products. So
     ``cka(X, Y) - cka_permutation_mean(X, Y)`` is the calibrated score of
-    :func:`alignbook.scale.calibrated_score` in the limit of infinitely many permutations, at the
-    cost of one CKA. Same options, validation and errors as :func:`cka` (the RBF median
+    :func:`~alignbook.scale.calibrated_score` in the limit of infinitely many permutations, at the
+    cost of one CKA. Same options, validation and errors as :func:`.cka` (the RBF median
     bandwidth does not change under permutation).
 
     Examples
@@ -345,7 +345,7 @@ def distance_misalignment(X, Y, *, route="auto", dtype=None):
 
 
 def distance_alignment(X, Y, *, route="auto", dtype=None):
-    """Deprecated name of :func:`distance_misalignment` (a discrepancy: it falls)."""
+    """Deprecated name of :func:`.distance_misalignment` (a discrepancy: it falls)."""
     warnings.warn("alignbook.distance_alignment is renamed distance_misalignment (it is a discrepancy: "
                   "0 for isometric point clouds); the old name will be removed.", DeprecationWarning, stacklevel=2)
     return distance_misalignment(X, Y, route=route, dtype=dtype)

@@ -8,7 +8,7 @@ Kernels are :class:`~alignbook.Kernel` objects (``alignbook.Kernel.linear()``,
 * ``"linear"``: :math:`k(x, x') = x^\top x'`, so :math:`K = XX^\top`.
 * ``"rbf"``: :math:`k(x, x') = \exp(-\|x-x'\|^2 / (2\sigma^2))` with
   :math:`\sigma = \text{bandwidth}\cdot m(X)`, where :math:`m(X)` is the median pairwise
-  distance of that input (:func:`median_bandwidth`; Kornblith et al.'s convention: the median is
+  distance of that input (:func:`.median_bandwidth`; Kornblith et al.'s convention: the median is
   taken over all :math:`n^2` entries, the zero diagonal included, and computed on squared
   distances, so for an even count :math:`m^2` is the mean of the two middle squared distances).
 * ``"distance"``: the distance-induced kernel of Sejdinovic et al. (2013),
@@ -104,7 +104,7 @@ def gram(X, kernel="linear", *, bandwidth=None, sigma=None, median=None, dtype=N
 
     ``kernel`` is a :class:`~alignbook.Kernel` or ``"linear"`` (:math:`XX^\top`), ``"rbf"``
     (:math:`\exp(-\|x_i-x_j\|^2/2\sigma^2)`, :math:`\sigma` = ``sigma`` if given, else
-    ``bandwidth`` (default 1) times :func:`median_bandwidth` with ``median="all"`` (diagonal
+    ``bandwidth`` (default 1) times :func:`.median_bandwidth` with ``median="all"`` (diagonal
     included, Kornblith et al.) or ``"offdiag"``), ``"distance"``
     (:math:`\tfrac12(\|x_i\|+\|x_j\|-\|x_i-x_j\|)`) or a callable ``kernel(X) -> K`` on tensors
     (its output is validated: symmetric, positive semi-definite within rounding). Returns an

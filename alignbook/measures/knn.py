@@ -9,7 +9,7 @@ each count as the fraction of a neighbour that uniform random tie-breaking would
 the value depends only on the similarities, never on the order of the rows or on ``block``.
 Computed in row blocks, so memory is :math:`O(bn)` for a block of ``b`` rows (never
 :math:`n\times n`); time :math:`O(n^2(d_1+d_2))`. The chunked route
-:func:`alignbook.scale.mutual_knn_chunked` runs the same core with a memory budget.
+:func:`~alignbook.scale.mutual_knn_chunked` runs the same core with a memory budget.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def knn_indices(X, k=10, metric="cosine", *, block=1024):
 
     ``metric``: ``"cosine"`` or ``"euclidean"``. Rows are listed by decreasing similarity. A tie
     at the ``k``-th place (similarities equal to within rounding) is resolved towards the smaller
-    index: the only index-dependent rule in the package (:func:`mutual_knn` counts tied
+    index: the only index-dependent rule in the package (:func:`.mutual_knn` counts tied
     neighbours fractionally instead). Scale-invariant inputs are rescaled exactly, so any
     magnitude gives the same neighbours.
 

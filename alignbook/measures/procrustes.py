@@ -19,7 +19,7 @@ Williams et al. 2021) gives :math:`\min_Q\|XQ - Y\|_F^2 = \|X\|_F^2 + \|Y\|_F^2 
 data, :math:`V_XPQ^\top V_Y^\top`, in :math:`O(n^2(d_1 + d_2))` instead of
 :math:`O(nd_1d_2 + d_1d_2\min(d_1, d_2))`. Where :math:`X^\top Y` has rank below
 :math:`\min(d_1, d_2)` (always when :math:`d > n`) the optimal map is unique only on that span;
-:class:`Procrustes` completes it to an isometry by pairing the Householder bases of the two
+:class:`.Procrustes` completes it to an isometry by pairing the Householder bases of the two
 complements (any completion is optimal; this one is canonical and cheap).
 """
 from __future__ import annotations
@@ -172,7 +172,7 @@ class Procrustes:
     ``transform(X)`` returns :math:`s(X - \mu_X)W + \mu_Y`; ``score(X, Y)`` returns the
     alignment cosine :math:`\langle (X-\mu_X)W, Y-\mu_Y\rangle_F/(\|X-\mu_X\|_F\|Y-\mu_Y\|_F)`
     (higher is better; on the fitting data it equals :math:`\nu` in
-    :func:`procrustes_distance`), so the fitted map can be scored on held-out rows;
+    :func:`.procrustes_distance`), so the fitted map can be scored on held-out rows;
     ``residual(X, Y)`` returns :math:`\|\mathrm{transform}(X) - Y\|_F` (for :math:`d_1 \le d_2`
     and ``scaling=False`` its square is the optimum :math:`\|X_c\|^2+\|Y_c\|^2-2\|X_c^\top Y_c\|_*`;
     for :math:`d_1 > d_2` the map is the zero-padding solution and the residual leaves out the

@@ -206,8 +206,8 @@ WEIGHTS = ("imani", "kta", "cumulative", "arora")
 def spectral_alignment(Phi, y, weight="kta", *, tau=None, k=None):
     r"""The spectral alignment family :math:`\sum_i\omega(\sigma_i)(u_i^\top y)^2` (module docstring).
 
-    ``weight``: ``"imani"`` (needs ``tau``; equals :func:`label_alignment`), ``"kta"`` (equals
-    :func:`kernel_target_alignment`), ``"cumulative"`` (needs ``k``; Canatar's :math:`C(k)`),
+    ``weight``: ``"imani"`` (needs ``tau``; equals :func:`.label_alignment`), ``"kta"`` (equals
+    :func:`.kernel_target_alignment`), ``"cumulative"`` (needs ``k``; Canatar's :math:`C(k)`),
     ``"arora"`` (:math:`y^\top(\Phi\Phi^\top)^+y`), or a callable ``omega(sigma) -> weights``
     acting on the tensor of singular values (then no normalisation is applied).
 

@@ -3,7 +3,7 @@
 Every route here gathers a quantity's sufficient statistics its own way and calls the same finish
 (and the same guards) as the dense measure, from :mod:`alignbook.core`; ``ROUTES`` lists them all.
 
-* :mod:`~alignbook.scale.streaming`: :class:`LinearAccumulator`, mini-batch sufficient statistics
+* :mod:`~alignbook.scale.streaming`: :class:`.LinearAccumulator`, mini-batch sufficient statistics
   that finalise to the full-data biased/unbiased linear HSIC and CKA, kernel alignment, the
   Procrustes distance and the canonical correlations, with exact ``merge`` and ``all_reduce``.
 * :mod:`~alignbook.scale.chunked`: linear / RBF / distance-kernel CKA and HSIC, dCor, RSA and

@@ -7,7 +7,7 @@ conventions, same validation, same finish) to rounding, but only ever holds ``bl
 blocks are built by the same :class:`~alignbook.Kernel` construction as the full Gram matrices,
 and the finish is the shared one of :mod:`alignbook.core`.
 
-* :func:`cka_chunked` / :func:`hsic_chunked`: linear (the default, as :func:`alignbook.cka`),
+* :func:`.cka_chunked` / :func:`.hsic_chunked`: linear (the default, as :func:`~alignbook.measures.cka`),
   RBF and distance kernels, biased and unbiased estimators. One pass over row blocks of the
   HSIC-equivalent Grams (centred features for the linear kernel, :math:`e^{-d^2/2\sigma^2} - 1`,
   :math:`-\tfrac12 d`) accumulates :math:`\sum K\circ L`, :math:`\sum K\circ K`, :math:`\sum L\circ L`,
@@ -16,15 +16,15 @@ and the finish is the shared one of :mod:`alignbook.core`.
   products of a full one).
 * The RBF bandwidth is the **exact** median of the :math:`n^2` squared distances (diagonal
   included, the mean of the two middle values for an even count: the measures' convention), found
-  by :func:`median_sq_distance`: a pass counts the values below a bracket taken from a random
+  by :func:`.median_sq_distance`: a pass counts the values below a bracket taken from a random
   sample of pairs and collects those inside it; if the bracket misses or holds too many values,
   histogram passes narrow it until the middle ranks are pinned down. Every pass recomputes the
   same blocks the same way, so the selected value is an entry of the distance matrix.
-* :func:`distance_correlation_chunked`: dCor / dCor² (CKA with the distance kernel).
-* :func:`rsa_chunked`: Pearson RSA of Euclidean / squared-Euclidean / cosine / correlation RDMs
+* :func:`.distance_correlation_chunked`: dCor / dCor² (CKA with the distance kernel).
+* :func:`.rsa_chunked`: Pearson RSA of Euclidean / squared-Euclidean / cosine / correlation RDMs
   from running sums over the upper triangle (Spearman needs global ranks and is refused), with
   RSA's Pearson finish.
-* :func:`mutual_knn_chunked`: mutual k-NN with the neighbour weights and tie rule of
+* :func:`.mutual_knn_chunked`: mutual k-NN with the neighbour weights and tie rule of
   :mod:`alignbook.core.knn` (the measure's own core), with a block size from a memory budget.
 """
 from __future__ import annotations

@@ -1,11 +1,11 @@
 r"""All layer pairs at once: the L1-by-L2 matrix of a measure between two models' layers.
 
-:func:`layer_matrix` takes lists of per-layer representations (each ``(n, d_l)``, the same
+:func:`.layer_matrix` takes lists of per-layer representations (each ``(n, d_l)``, the same
 ``n`` rows everywhere) and returns the matrix :math:`M_{lm} = \mathrm{measure}(X_l, Y_m)`.
 
 Per-layer work is done once per layer, not once per pair, and every entry is finished by the
 CKA core of :mod:`alignbook.core.hsic` (the same sums, guards and messages as
-:func:`alignbook.cka`):
+:func:`~alignbook.measures.cka`):
 
 * ``"linear_cka"`` (biased or unbiased): each layer is rescaled (exact powers of two), centred
   once, and its row norms and self-HSIC computed once; a pair then costs one product

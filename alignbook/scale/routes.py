@@ -1,6 +1,6 @@
 """The registry of routes: for each quantity, every way the package computes it.
 
-``ROUTES[quantity]`` is a tuple of :class:`Route` objects; the first is the reference (the dense
+``ROUTES[quantity]`` is a tuple of :class:`.Route` objects; the first is the reference (the dense
 measure of :mod:`alignbook.measures`), the others gather the same sufficient statistics another
 way (the other dense route, row blocks, streamed batches, the layer matrix, float32, a GPU) and
 call the same finish of :mod:`alignbook.core`. ``tests/test_routes.py`` asserts, for every

@@ -7,15 +7,15 @@ Randomness comes from ``seed`` alone (a non-negative integer seeding a private
 ``torch.Generator``, or a generator passed in), so a result is reproducible and global RNG
 state is untouched.
 
-* :func:`permutation_test`: the null hypothesis is "no relation between the pairing of rows",
+* :func:`.permutation_test`: the null hypothesis is "no relation between the pairing of rows",
   simulated by permuting the rows of ``Y``. With ``P`` permutations and ``c`` null values at
   least as extreme as the observed one, the p-value is :math:`(1 + c)/(1 + P)` (Phipson & Smyth
   2010): never 0, and a valid test at every level.
-* :func:`bootstrap_ci`: resample the *examples* (row pairs) and take an interval from the
+* :func:`.bootstrap_ci`: resample the *examples* (row pairs) and take an interval from the
   re-computed measure. The default draws half of the rows without replacement (half-sampling),
   because the classical bootstrap repeats rows, and a repeated row inflates every dependence
   measure; the percentile and basic bootstrap are available with a warning when that shows.
-* :func:`calibrated_score`: observed value minus the mean of the permutation null (as in Gröger
+* :func:`.calibrated_score`: observed value minus the mean of the permutation null (as in Gröger
   et al. 2026), so that 0 means "what unrelated representations of these shapes give"; the
   null's standard deviation and the p-value come with it.
 """
@@ -44,7 +44,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class PermutationResult:
-    """Outcome of :func:`permutation_test` (``null`` holds the permuted values).
+    """Outcome of :func:`.permutation_test` (``null`` holds the permuted values).
 
     Examples
     --------
@@ -66,7 +66,7 @@ class PermutationResult:
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Outcome of :func:`bootstrap_ci`: the estimate on all rows and the interval ``[low, high]``.
+    """Outcome of :func:`.bootstrap_ci`: the estimate on all rows and the interval ``[low, high]``.
 
     ``samples`` holds the measure on each resample of ``resample_size`` rows.
 
@@ -93,7 +93,7 @@ class BootstrapResult:
 
 @dataclass(frozen=True)
 class CalibratedScore:
-    """Outcome of :func:`calibrated_score`: ``score = statistic - null_mean``.
+    """Outcome of :func:`.calibrated_score`: ``score = statistic - null_mean``.
 
     Examples
     --------
@@ -236,7 +236,7 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
        distribution is shifted upward, most visibly when the dependence is weak, and the interval
        under-covers. When it does not even contain the observed value, a ``UserWarning`` says so.
        ``"subsample"`` has no repeated rows. To ask whether there is any relation at all, use
-       :func:`permutation_test` or :func:`calibrated_score`.
+       :func:`.permutation_test` or :func:`.calibrated_score`.
 
     Examples
     --------
@@ -301,7 +301,7 @@ def calibrated_score(measure, X, Y, *, n_permutations: int = 200, seed=0,
     representations (it is far from 0 for biased CKA at high width / low ``n``); subtracting it
     makes scores comparable across widths and depths. Also returned: the null's standard
     deviation (ddof=1) and the permutation p-value. For CKA the null mean is known exactly
-    (:func:`alignbook.cka_permutation_mean`: no permutations needed, 0 for the unbiased estimator).
+    (:func:`~alignbook.measures.cka_permutation_mean`: no permutations needed, 0 for the unbiased estimator).
 
     Examples
     --------

@@ -1,11 +1,11 @@
 r"""Streaming (mini-batch) accumulators for the linear-kernel measures.
 
-:class:`LinearAccumulator` keeps additive sufficient statistics of paired mini-batches
+:class:`.LinearAccumulator` keeps additive sufficient statistics of paired mini-batches
 ``(X_b, Y_b)`` and finalises to **the same number as the full-data computation** (not a
 mini-batch average): biased and unbiased HSIC / CKA with the linear kernel, kernel alignment
 (centred or not), the centred covariance blocks, the Procrustes distance and the canonical
 correlations. Two accumulators merge exactly, so they reduce across processes with
-``torch.distributed`` (:meth:`LinearAccumulator.all_reduce`). Every result goes through the
+``torch.distributed`` (:meth:`.LinearAccumulator.all_reduce`). Every result goes through the
 finish of :mod:`alignbook.core` that the dense measures use.
 
 Derivation
@@ -38,7 +38,7 @@ They give the sums of :class:`alignbook.core.hsic.HSICSums`: :math:`\sum K\circ 
 ``b`` rows and the state is :math:`O((d_1+d_2)^2)`.
 
 *Centring without cancellation.* All statistics are polynomials of degree at most four in the
-rows, so those of :math:`x - u'` follow exactly from those of :math:`x - u` (:func:`_reshift`).
+rows, so those of :math:`x - u'` follow exactly from those of :math:`x - u` (``_reshift``).
 The accumulator keeps its statistics about the **running mean** (the parallel-moments scheme
 of Chan, Golub and LeVeque): each batch is summarised about its own mean, and both summaries are
 moved *outward* to the combined mean before they are added. Moving statistics away from their
@@ -199,10 +199,10 @@ class LinearAccumulator:
         the origin.
     device : where the statistics live (default: the device of the first batch).
 
-    Use :meth:`update` with mini-batches (NumPy arrays or tensors, any float dtype), then
-    :meth:`hsic`, :meth:`cka`, :meth:`kernel_alignment`, :meth:`covariances`,
-    :meth:`procrustes_distance`, :meth:`canonical_correlations`. Combine two accumulators with
-    :meth:`merge` (or ``+``) and across processes with :meth:`all_reduce`. Scalar results are
+    Use :meth:`.update` with mini-batches (NumPy arrays or tensors, any float dtype), then
+    :meth:`.hsic`, :meth:`.cka`, :meth:`.kernel_alignment`, :meth:`.covariances`,
+    :meth:`.procrustes_distance`, :meth:`.canonical_correlations`. Combine two accumulators with
+    :meth:`.merge` (or ``+``) and across processes with :meth:`.all_reduce`. Scalar results are
     Python floats.
 
     Examples
@@ -566,7 +566,7 @@ def _iter_batches(n: int, batch_size: int):
 
 
 def linear_hsic(X, Y, estimator: str = "biased", *, batch_size: int = 8192, progress=None) -> float:
-    """Linear HSIC of two (n, d) arrays through :class:`LinearAccumulator` (memory O(d^2 + batch*d)).
+    """Linear HSIC of two (n, d) arrays through :class:`.LinearAccumulator` (memory O(d^2 + batch*d)).
 
     >>> import numpy as np, alignbook as ab
     >>> X = np.random.default_rng(0).normal(size=(100, 3))
@@ -577,7 +577,7 @@ def linear_hsic(X, Y, estimator: str = "biased", *, batch_size: int = 8192, prog
 
 
 def linear_cka(X, Y, estimator: str = "biased", *, batch_size: int = 8192, progress=None) -> float:
-    """Linear CKA through :class:`LinearAccumulator`: the O(n d^2) feature-space route, never n-by-n.
+    """Linear CKA through :class:`.LinearAccumulator`: the O(n d^2) feature-space route, never n-by-n.
 
     Equals ``alignbook.cka(X, Y, kernel="linear", estimator=estimator)`` (to rounding), in
     float64 whatever the input dtype, processing ``batch_size`` rows at a time (a tqdm bar
