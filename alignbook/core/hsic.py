@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import torch
 
 from .guards import check_self_hsic, is_constant
-from .linalg import cross_fro2, gram_fro2, row_sq_norms, same_tensor
+from .linalg import gram_fro2, row_sq_norms, same_tensor, sumsq
 
 __all__ = [
     "FeatureRep",
@@ -218,7 +218,7 @@ def feature_sums(a: FeatureRep, b: FeatureRep, unbiased: bool, traces: bool = Fa
     For centred features :math:`k = K\mathbf 1 = 0`, so :math:`\Sigma_{KL} = \|X_c^\top Y_c\|_F^2`
     is the only product; the unbiased terms are :math:`r^\top s`, :math:`\sum r`, :math:`\sum s`.
     """
-    kl = a.self_fro2() if (a is b or same_tensor(a.Xc, b.Xc)) else cross_fro2(a.Xc, b.Xc)
+    kl = a.self_fro2() if (a is b or same_tensor(a.Xc, b.Xc)) else sumsq(a.Xc.T @ b.Xc)
     return centered_sums(a, b, kl, unbiased, traces)
 
 
