@@ -103,6 +103,24 @@ def cca(X, Y, k=None, reg=0.0, *, dtype=None):
     :math:`\ge n-1` all correlations are 1. Cost :math:`O(nd\min(n, d))` (an n-by-n route when
     :math:`d > n`).
 
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    k : int or None
+        Number of correlations to return (all by default).
+    reg : float
+        Ridge :math:`\lambda \ge 0`.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    CCAResult
+        ``(rho, x_weights, y_weights, x_scores, y_scores)``.
+
     Examples
     --------
     >>> import numpy as np, alignbook as ab
@@ -128,6 +146,26 @@ def cca_similarity(X, Y, summary="mean", k=None, reg=0.0, *, dtype=None):
     similarity, Raghu et al. 2017); ``"mean_squared"`` gives :math:`\frac1k\sum_i\rho_i^2`
     (Yanai's GCD / :math:`R^2_{CCA}`), over the :math:`k` canonical correlations of :func:`.cca`
     (the numerical rank, for every ``reg``).
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    summary : {"mean", "mean_squared"}
+        How the correlations are averaged.
+    k : int or None
+        Average over the top ``k`` only.
+    reg : float
+        Ridge :math:`\lambda \ge 0`.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    float or torch.Tensor
+        In [0, 1].
 
     Examples
     --------
@@ -205,6 +243,29 @@ def kernel_cca(X, Y, kernel="rbf", reg=0.02, *, return_all=False, bandwidth=None
     which is why the regularisation is needed). ``kernel`` as in :func:`~alignbook.measures.cka`
     (default RBF with the median bandwidth). Returns the largest correlation, or all of them
     (descending) with ``return_all=True``. Cost :math:`O(n^3)` time, :math:`O(n^2)` memory.
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    kernel : Kernel, str or callable
+        ``"rbf"`` (default), ``"linear"``, ``"distance"``, ``"precomputed"``, a callable
+        ``kernel(X) -> K`` or an :class:`~alignbook.Kernel`.
+    bandwidth, sigma, median : optional
+        Shorthands for ``Kernel.rbf(bandwidth, sigma=..., median=...)``; refused with other kernels.
+    reg : float
+        :math:`\kappa \ge 0`.
+    return_all : bool
+        Return every correlation (descending) instead of the largest.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    float, or an array / tensor with ``return_all``
+        In [0, 1].
 
     Examples
     --------

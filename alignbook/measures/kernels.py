@@ -110,6 +110,24 @@ def gram(X, kernel="linear", *, bandwidth=None, sigma=None, median=None, dtype=N
     (its output is validated: symmetric, positive semi-definite within rounding). Returns an
     ``(n, n)`` array (NumPy in) or tensor.
 
+
+    Parameters
+    ----------
+    X : array-like or torch.Tensor
+        One representation ``(n, d)``.
+    kernel : Kernel, str or callable
+        ``"linear"`` (default), ``"rbf"``, ``"distance"``, a callable ``kernel(X) -> K`` or an
+        :class:`~alignbook.Kernel`.
+    bandwidth, sigma, median : optional
+        Shorthands for ``Kernel.rbf(bandwidth, sigma=..., median=...)``; refused with other kernels.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    array or torch.Tensor
+        The ``(n, n)`` Gram matrix.
+
     Examples
     --------
     >>> import alignbook as ab

@@ -30,6 +30,23 @@ def knn_indices(X, k=10, metric="cosine", *, block=1024):
     neighbours fractionally instead). Scale-invariant inputs are rescaled exactly, so any
     magnitude gives the same neighbours.
 
+
+    Parameters
+    ----------
+    X : array-like or torch.Tensor
+        One representation ``(n, d)``.
+    k : int
+        Neighbours per sample, ``1 <= k <= n - 1``.
+    metric : {"cosine", "euclidean"}
+        The similarity.
+    block : int
+        Rows per block.
+
+    Returns
+    -------
+    array or torch.Tensor
+        ``(n, k)`` integer indices.
+
     Examples
     --------
     >>> import alignbook as ab
@@ -56,10 +73,30 @@ def mutual_knn(X, Y, k=10, metric="cosine", *, block=1024, dtype=None):
     ``k``-NN between the two spaces.
 
     ``metric="cosine"`` (rows L2-normalised, as platonic-rep does) or ``"euclidean"``. The
-    query point itself is excluded. Ties at the ``k``-th neighbour count fractionally (module
-    docstring), so the value is deterministic and invariant to permuting the samples; without
+    query point itself is excluded. Ties at the ``k``-th neighbour count fractionally (the rule
+    of :mod:`alignbook.core.knn`), so the value is deterministic and invariant to permuting the samples; without
     ties it lies in :math:`\{0, \frac1{nk}, \dots, 1\}`. Not differentiable. Needs
     ``1 <= k <= n - 1``; a constant input is refused.
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    k : int
+        Neighbours per sample, ``1 <= k <= n - 1``.
+    metric : {"cosine", "euclidean"}
+        The similarity.
+    block : int
+        Rows per block (memory ``O(block * n)``); does not change the value.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    float or torch.Tensor
+        In [0, 1].
 
     Examples
     --------

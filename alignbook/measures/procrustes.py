@@ -99,6 +99,26 @@ def procrustes_distance(X, Y, metric="angular", *, center=True, route="auto", dt
     :math:`O(n^2(d_1 + d_2))` by the n-by-n route (``"samples"``); ``"auto"`` takes the latter when
     both widths exceed :math:`n`. Both give the same value to rounding.
 
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    metric : {"angular", "euclidean", "disparity"}
+        Which distance (see above).
+    center : bool
+        Remove the column means first.
+    route : {"auto", "features", "samples"}
+        The d-by-d SVD or the n-by-n route.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    float or torch.Tensor
+        In [0, pi/2] (angular), [0, sqrt 2] (euclidean) or [0, 1] (disparity).
+
     Examples
     --------
     >>> import numpy as np, alignbook as ab

@@ -58,6 +58,23 @@ def rdm(X, metric="euclidean", *, condensed=True, dtype=None):
     :math:`1-\cos(x_i, x_j)`. Returns the condensed upper triangle (``i < j``, row-major, as
     SciPy's ``pdist``) or the full ``(n, n)`` matrix.
 
+
+    Parameters
+    ----------
+    X : array-like or torch.Tensor
+        One representation ``(n, d)``, ``n >= 2``.
+    metric : {"euclidean", "sqeuclidean", "correlation", "cosine"}
+        The dissimilarity.
+    condensed : bool
+        Return the ``n(n-1)/2`` upper-triangle entries (else the full matrix).
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    array or torch.Tensor
+        Non-negative dissimilarities.
+
     Examples
     --------
     >>> import alignbook as ab
@@ -83,6 +100,24 @@ def rsa(X, Y, rdm="euclidean", compare="pearson", *, dtype=None):
     on ranks, ties averaged, where entries equal to within their rounding error are tied; not
     differentiable). Needs :math:`n\ge 3`; raises when an RDM is constant (to within the
     rounding error of its entries).
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    rdm : {"euclidean", "sqeuclidean", "correlation", "cosine"}
+        The dissimilarity of each representation.
+    compare : {"pearson", "spearman"}
+        How the two RDMs are correlated.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+
+    Returns
+    -------
+    float or torch.Tensor
+        In [-1, 1].
 
     Examples
     --------

@@ -87,6 +87,25 @@ def label_alignment(Phi, y, tau, *, conventions="plain", normalized=False):
     Lies in :math:`[0, \|y\|^2]`, non-increasing in :math:`\tau`, invariant to
     :math:`\Phi\mapsto\Phi Q` for orthogonal :math:`Q` (``"plain"``). Cost :math:`O(nk^2)`.
 
+
+    Parameters
+    ----------
+    Phi : array-like or torch.Tensor
+        The representation ``(n, k)``.
+    y : array-like or torch.Tensor
+        The target, ``(n,)`` or ``(n, c)``.
+    tau : float
+        The threshold on the singular values.
+    conventions : {"plain", "imani"}
+        As given, or the authors' demo conventions.
+    normalized : bool
+        Divide by :math:`\|y\|^2`.
+
+    Returns
+    -------
+    float or torch.Tensor
+        In :math:`[0, \|y\|^2]`.
+
     Examples
     --------
     >>> import numpy as np, alignbook as ab
@@ -168,6 +187,26 @@ def kernel_target_alignment(Phi, y, kernel="linear", *, centered=False, bandwidt
     uses :math:`\langle K, YY^\top\rangle_F/(\|K\|_F\|YY^\top\|_F)`. Invariant to rescaling
     ``y`` (and ``Phi``, for a kernel with a homogeneity degree).
 
+
+    Parameters
+    ----------
+    Phi : array-like or torch.Tensor
+        The representation ``(n, k)`` (an ``(n, n)`` Gram with ``kernel="precomputed"``).
+    y : array-like or torch.Tensor
+        The target, ``(n,)`` or ``(n, c)``.
+    kernel : Kernel, str or callable
+        ``"linear"`` (default), ``"rbf"``, ``"distance"``, ``"precomputed"``, a callable or an
+        :class:`~alignbook.Kernel`.
+    centered : bool
+        Centre the Gram and the target (Cortes et al.).
+    bandwidth, sigma : optional
+        RBF shorthands.
+
+    Returns
+    -------
+    float or torch.Tensor
+        In [0, 1] for positive semi-definite kernels.
+
     Examples
     --------
     >>> import numpy as np, alignbook as ab
@@ -210,6 +249,25 @@ def spectral_alignment(Phi, y, weight="kta", *, tau=None, k=None):
     :func:`.kernel_target_alignment`), ``"cumulative"`` (needs ``k``; Canatar's :math:`C(k)`),
     ``"arora"`` (:math:`y^\top(\Phi\Phi^\top)^+y`), or a callable ``omega(sigma) -> weights``
     acting on the tensor of singular values (then no normalisation is applied).
+
+
+    Parameters
+    ----------
+    Phi : array-like or torch.Tensor
+        The representation ``(n, k)``.
+    y : array-like or torch.Tensor
+        The target, ``(n,)`` or ``(n, c)``.
+    weight : str or callable
+        ``"kta"``, ``"imani"``, ``"cumulative"``, ``"arora"`` or ``omega(sigma) -> weights``.
+    tau : float
+        Threshold for ``"imani"``.
+    k : int
+        Leading modes for ``"cumulative"``.
+
+    Returns
+    -------
+    float or torch.Tensor
+        The weighted sum (normalised for ``"kta"`` and ``"cumulative"``).
 
     Examples
     --------

@@ -309,6 +309,30 @@ def hsic_chunked(X, Y, kernel="linear", estimator="biased", *, bandwidth=None, s
     (median-heuristic bandwidth computed exactly in blocks) or ``"distance"``. NumPy in: a float;
     torch in: a 0-d tensor (not differentiable).
 
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    kernel : Kernel or str
+        ``"linear"`` (default), ``"rbf"`` or ``"distance"``, or an :class:`~alignbook.Kernel` of those.
+    bandwidth, sigma, median : optional
+        Shorthands for ``Kernel.rbf(bandwidth, sigma=..., median=...)``; refused with other kernels.
+    estimator : {"biased", "unbiased"}
+        Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
+    block : int or None
+        Rows per block.
+    max_bytes : float
+        Memory budget for the blocks.
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    float or torch.Tensor
+        Equal to ``alignbook.hsic`` with the same options, to rounding.
+
     Examples
     --------
     >>> import numpy as np, alignbook as ab
@@ -335,6 +359,30 @@ def cka_chunked(X, Y, kernel="linear", estimator="biased", *, bandwidth=None, si
     ``sigma``) or ``"distance"`` (gives dCor²). ``block`` rows of the Gram matrices are held at a
     time (default: as many as fit in ``max_bytes``, at most 512). ``progress``: a tqdm bar over
     the blocks (None = shown only when it runs for more than 2 s).
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    kernel : Kernel or str
+        ``"linear"`` (default), ``"rbf"`` or ``"distance"``, or an :class:`~alignbook.Kernel` of those.
+    bandwidth, sigma, median : optional
+        Shorthands for ``Kernel.rbf(bandwidth, sigma=..., median=...)``; refused with other kernels.
+    estimator : {"biased", "unbiased"}
+        Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
+    block : int or None
+        Rows per block (default: from ``max_bytes``, at most 512).
+    max_bytes : float
+        Memory budget for the blocks.
+    progress : None or bool
+        A progress bar (None: only after 2 s).
+
+    Returns
+    -------
+    float or torch.Tensor
+        Equal to ``alignbook.cka`` with the same options, to rounding.
 
     Examples
     --------
@@ -442,6 +490,30 @@ def mutual_knn_chunked(X, Y, k=10, metric="cosine", *, block=None, max_bytes=_DE
     Equals ``alignbook.mutual_knn(X, Y, k, metric)``: the same core (similarity blocks,
     neighbour weights with the fractional tie rule of :mod:`alignbook.core.knn`, the same
     finish), both spaces handled in the same pass so no ``(n, k)`` index array is stored.
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    k : int
+        Neighbours per sample.
+    metric : {"cosine", "euclidean"}
+        The similarity.
+    block : int or None
+        Rows per block (default: from ``max_bytes``).
+    max_bytes : float
+        Memory budget.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    float or torch.Tensor
+        Equal to ``alignbook.mutual_knn``.
 
     Examples
     --------

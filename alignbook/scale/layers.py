@@ -70,6 +70,29 @@ def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased"
     ``"features"``, ``"samples"`` (stacked Grams) or ``"auto"``. Each entry equals
     ``alignbook.cka`` on that pair; a constant layer is refused with the same message.
 
+
+    Parameters
+    ----------
+    Xs, Ys : list of array-like
+        Per-layer representations ``(n, d_l)`` with the same rows (``Ys=None``: ``Xs`` against itself).
+    measure : str or callable
+        ``"linear_cka"``, ``"rbf_cka"``, ``"distance_cka"`` or ``measure(X, Y) -> float``.
+    estimator : {"biased", "unbiased"}
+        Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
+    bandwidth : float or None
+        ``"rbf_cka"`` only (default 1).
+    route : {"auto", "features", "samples"}
+        Linear only.
+    max_bytes : float
+        Memory budget of the Gram routes.
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``(len(Xs), len(Ys))`` float64 matrix.
+
     Examples
     --------
     >>> import numpy as np, alignbook as ab

@@ -190,6 +190,28 @@ def permutation_test(measure, X, Y, *, n_permutations: int = 1000, seed=0,
     similarity; use ``"less"`` for a distance, ``"two-sided"`` for twice the smaller one-sided
     p-value, capped at 1). The smallest attainable p-value is :math:`1/(P+1)`.
 
+
+    Parameters
+    ----------
+    measure : callable
+        ``measure(X, Y) -> float``.
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    n_permutations : int
+        Number of row permutations of ``Y``.
+    seed : int or generator
+        A non-negative integer, a ``torch.Generator`` or a ``numpy.random.Generator``.
+    alternative : {"greater", "less", "two-sided"}
+        The direction of the test.
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    PermutationResult
+        The statistic, the p-value and the null values.
+
     Examples
     --------
     >>> import numpy as np, alignbook as ab
@@ -237,6 +259,32 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
        under-covers. When it does not even contain the observed value, a ``UserWarning`` says so.
        ``"subsample"`` has no repeated rows. To ask whether there is any relation at all, use
        :func:`.permutation_test` or :func:`.calibrated_score`.
+
+
+    Parameters
+    ----------
+    measure : callable
+        ``measure(X, Y) -> float``.
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    n_boot : int
+        Number of resamples (>= 2).
+    level : float
+        Coverage in (0, 1).
+    seed : int or generator
+        As in :func:`.permutation_test`.
+    method : {"subsample", "percentile", "basic"}
+        How rows are drawn and the interval formed.
+    subsample_size : int or None
+        Rows per half-sample (default ``n // 2``).
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    BootstrapResult
+        The estimate, the interval and the resampled values.
 
     Examples
     --------

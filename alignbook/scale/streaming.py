@@ -568,6 +568,8 @@ def _iter_batches(n: int, batch_size: int):
 def linear_hsic(X, Y, estimator: str = "biased", *, batch_size: int = 8192, progress=None) -> float:
     """Linear HSIC of two (n, d) arrays through :class:`.LinearAccumulator` (memory O(d^2 + batch*d)).
 
+    Examples
+    --------
     >>> import numpy as np, alignbook as ab
     >>> X = np.random.default_rng(0).normal(size=(100, 3))
     >>> abs(linear_hsic(X, X**2, batch_size=7) - ab.hsic(X, X**2)) < 1e-12
@@ -583,6 +585,26 @@ def linear_cka(X, Y, estimator: str = "biased", *, batch_size: int = 8192, progr
     float64 whatever the input dtype, processing ``batch_size`` rows at a time (a tqdm bar
     appears when it runs for more than 2 s; ``progress=False`` hides it).
 
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    estimator : {"biased", "unbiased"}
+        Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
+    batch_size : int
+        Rows per batch.
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    float
+        Equal to ``alignbook.cka(X, Y, estimator=estimator)`` to rounding.
+
+    Examples
+    --------
     >>> import numpy as np, alignbook as ab
     >>> X = np.random.default_rng(0).normal(size=(100, 3)) * 1e200
     >>> abs(linear_cka(X, X[:, :2], batch_size=30) - ab.cka(X, X[:, :2])) < 1e-12
