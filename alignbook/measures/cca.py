@@ -291,7 +291,11 @@ def kernel_cca(X, Y, kernel="rbf", reg=0.02, *, return_all=False, bandwidth=None
         Kc = bound.hsic_gram() if bound.hsic_gram_centered else center(bound.hsic_gram())
         w, V = _eig_range(0.5 * (Kc + Kc.T))
         if w.numel() == 0:
-            raise ValueError(f"the centred Gram matrix of {nm} is zero; kernel CCA is undefined.")
+            raise ValueError(
+                f"the centred Gram matrix of {nm} is zero in floating point, so kernel CCA is undefined: "
+                f"the kernel cannot tell the samples of {nm} apart (for a non-constant {nm} a scaling "
+                f"problem: a fixed bandwidth far from the scale of {nm}, or entries that underflow)."
+            )
         out.append((V, torch.sqrt(w / (w + n * kap))))
     (U, cx), (V, cy) = out
     rho = torch.linalg.svdvals(cx[:, None] * (U.T @ V) * cy[None, :])

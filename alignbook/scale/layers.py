@@ -65,7 +65,8 @@ def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased"
     """The ``(len(Xs), len(Ys))`` matrix of ``measure`` over all layer pairs (a float64 NumPy array).
 
     ``measure``: ``"linear_cka"``, ``"rbf_cka"`` (``bandwidth`` (default 1) x median distance per
-    layer), ``"distance_cka"`` (= dCor²), or any callable ``measure(X, Y) -> float``.
+    layer), ``"distance_cka"`` (= dCor²), a :class:`~alignbook.Kernel` (CKA with it: linear, RBF
+    or distance), or any callable ``measure(X, Y) -> float``.
     ``estimator``: ``"biased"`` or ``"unbiased"`` for the named measures. ``route`` (linear only):
     ``"features"``, ``"samples"`` (stacked Grams) or ``"auto"``. Each entry equals
     ``alignbook.cka`` on that pair; a constant layer is refused with the same message.
@@ -75,7 +76,7 @@ def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased"
     ----------
     Xs, Ys : list of array-like
         Per-layer representations ``(n, d_l)`` with the same rows (``Ys=None``: ``Xs`` against itself).
-    measure : str or callable
+    measure : str, Kernel or callable
         ``"linear_cka"``, ``"rbf_cka"``, ``"distance_cka"`` or ``measure(X, Y) -> float``.
     estimator : {"biased", "unbiased"}
         Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
@@ -111,7 +112,7 @@ def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased"
     if Yl[0].shape[0] != n:
         raise ValueError(f"Xs have n={n} rows but Ys have n={Yl[0].shape[0]}; the rows must be the same examples.")
     L1, L2 = len(Xl), len(Yl)
-    if callable(measure):
+    if callable(measure) and not isinstance(measure, Kernel):
         if bandwidth is not None:
             raise ValueError("bandwidth= applies to measure='rbf_cka' only; put it in the callable instead.")
         M = np.empty((L1, L2))
@@ -124,19 +125,27 @@ def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased"
             if sym:
                 M[j, i] = M[i, j]
         return M
-    check_choice(measure, "measure", NAMED)
+    if isinstance(measure, Kernel):
+        spec = measure.require(("linear", "rbf", "distance"), "layer_matrix (callables and precomputed "
+                               "Grams: pass measure=functools.partial(alignbook.cka, kernel=...))")
+        if bandwidth is not None:
+            raise ValueError("bandwidth= cannot be combined with a Kernel object; put it in Kernel.rbf(...).")
+    else:
+        check_choice(measure, "measure", NAMED)
+        if bandwidth is not None and measure != "rbf_cka":
+            raise ValueError(f"bandwidth= applies to measure='rbf_cka' only, not measure={measure!r}.")
+        spec = {"linear_cka": Kernel.linear(), "distance_cka": Kernel.distance()}.get(measure) or \
+            Kernel.rbf(1.0 if bandwidth is None else bandwidth)
     check_choice(route, "route", ("auto", "features", "samples"))
     max_bytes = check_positive(max_bytes, "max_bytes")
     check_estimator(estimator, n, ("Xs", "Ys"))
-    if bandwidth is not None and measure != "rbf_cka":
-        raise ValueError(f"bandwidth= applies to measure='rbf_cka' only, not measure={measure!r}.")
     for t, nm in [(t, f"Xs[{i}]") for i, t in enumerate(Xl)] + ([] if sym else [(t, f"Ys[{i}]") for i, t in enumerate(Yl)]):
         refuse_constant(t, nm, "CKA")
-    Xl = [pow2_rescale(t) for t in Xl]  # CKA is scale invariant: exact powers of two per layer
-    Yl = Xl if sym else [pow2_rescale(t) for t in Yl]
-    if measure == "linear_cka":
+    if spec.rescalable:  # CKA with this kernel is scale invariant: exact powers of two per layer
+        Xl = [pow2_rescale(t) for t in Xl]
+        Yl = Xl if sym else [pow2_rescale(t) for t in Yl]
+    if spec.name == "linear":
         return _linear(Xl, Yl, sym, n, estimator, route, max_bytes, progress)
-    spec = Kernel.rbf(1.0 if bandwidth is None else bandwidth) if measure == "rbf_cka" else Kernel.distance()
     return _kernel(Xl, Yl, sym, n, spec, estimator, max_bytes, progress)
 
 
