@@ -322,20 +322,22 @@ def pow2_exponent(t: torch.Tensor) -> int:
     return int(torch.frexp(m).exponent)
 
 
-#: inputs whose largest magnitude has a binary exponent within this range are left as they are
-_SAFE_EXPONENT = 100
+#: inputs whose largest magnitude has a binary exponent within this range are left as they are:
+#: fourth powers times n^2 d^2 stay far inside the dtype's range (2^1024 for float64, 2^128 for float32)
+_SAFE_EXPONENT = {torch.float64: 100, torch.float32: 16}
 
 
 def pow2_scaled(t: torch.Tensor) -> tuple[torch.Tensor, int]:
     """``(t * 2**-e, e)``: ``t`` brought to ``max|t|`` in [0.5, 1) when its scale is extreme.
 
-    ``e`` is 0 (and ``t`` returned as is) when ``max|t|`` is within ``2**±100``: there fourth
-    powers times ``n^2 d^2`` stay far inside float64. Multiplying by a power of two is exact, so a
+    ``e`` is 0 (and ``t`` returned as is) when ``max|t|`` is within ``2**±100`` (``2**±16`` in
+    float32): there fourth powers times ``n^2 d^2`` stay far inside the dtype's range. Multiplying by a power of two is exact, so a
     scale-invariant measure gets the same value and a homogeneous one is scaled back exactly
     with ``torch.ldexp``. Differentiable (the factor is a constant).
     """
     e = pow2_exponent(t)
-    if -_SAFE_EXPONENT <= e <= _SAFE_EXPONENT:
+    safe = _SAFE_EXPONENT.get(t.dtype, 16)
+    if -safe <= e <= safe:
         return t, 0
     return t * torch.ldexp(torch.ones((), dtype=t.dtype, device=t.device),
                            torch.tensor(-e, device=t.device)), e
