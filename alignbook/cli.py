@@ -14,7 +14,7 @@ def _verify(args) -> int:
     from tqdm.auto import tqdm
 
     from .theory import load_all
-    from .theory._registry import CheckResult
+    from .theory import CheckResult
 
     registry = load_all(extra=args.import_ or [])
     ids = [i for i in registry if not args.ids or any(fnmatch.fnmatch(i, p) for p in args.ids)]

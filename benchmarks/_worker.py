@@ -76,6 +76,10 @@ def build(impl: str, measure: str, X, Y):
         from alignbook.scale import linear_cka
 
         return lambda: float(linear_cka(X, Y, est, batch_size=8192))
+    if impl == "alignbook-layers":  # the layer-matrix route on one pair (feature products)
+        from alignbook.scale import layer_matrix
+
+        return lambda: float(layer_matrix([X], [Y], estimator=est, route="features")[0, 0])
     if impl == "alignbook-chunked":
         from alignbook.scale import cka_chunked, distance_correlation_chunked, mutual_knn_chunked, rsa_chunked
 

@@ -31,22 +31,23 @@ RESULTS = HERE / "results"
 
 # (measure, n, d, implementations); "floor" is timed once per (n, d) with the linear rows.
 FULL = [
-    ("linear_cka", 10_000, 512, ["floor", "alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "floor-f32",
-                                 "ckatorch"]),
-    ("linear_cka_unbiased", 10_000, 512, ["alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "ckatorch",
-                                          "pytorch-cka"]),
-    ("linear_cka", 50_000, 1024, ["floor", "alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "floor-f32",
-                                  "ckatorch", "repsim"]),
-    ("linear_cka_unbiased", 50_000, 1024, ["alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "ckatorch",
-                                           "pytorch-cka", "repsim"]),
+    ("linear_cka", 10_000, 512, ["floor", "alignbook", "alignbook-stream", "alignbook-layers", "alignbook-f32",
+                                 "f32-features", "floor-f32", "ckatorch"]),
+    ("linear_cka_unbiased", 10_000, 512, ["alignbook", "alignbook-stream", "alignbook-layers", "alignbook-f32",
+                                          "f32-features", "ckatorch", "pytorch-cka"]),
+    ("linear_cka", 50_000, 1024, ["floor", "alignbook", "alignbook-stream", "alignbook-layers", "alignbook-f32",
+                                  "f32-features", "floor-f32", "ckatorch", "repsim"]),
+    ("linear_cka_unbiased", 50_000, 1024, ["alignbook", "alignbook-stream", "alignbook-layers", "alignbook-f32",
+                                           "f32-features", "ckatorch", "pytorch-cka", "repsim"]),
     ("rbf_cka", 20_000, 512, ["alignbook-chunked", "ckatorch"]),
     ("dcor", 20_000, 512, ["alignbook-chunked", "dcor"]),
     ("rsa_pearson", 10_000, 512, ["alignbook-chunked", "alignbook", "rsatoolbox"]),
     ("mutual_knn", 100_000, 512, ["alignbook-chunked"]),
 ]
 QUICK = [
-    ("linear_cka", 2_000, 128, ["floor", "alignbook", "alignbook-stream", "alignbook-f32", "f32-features", "ckatorch"]),
-    ("linear_cka_unbiased", 2_000, 128, ["alignbook", "alignbook-stream", "pytorch-cka"]),
+    ("linear_cka", 2_000, 128, ["floor", "alignbook", "alignbook-stream", "alignbook-layers", "alignbook-f32",
+                                "f32-features", "ckatorch"]),
+    ("linear_cka_unbiased", 2_000, 128, ["alignbook", "alignbook-stream", "alignbook-layers", "pytorch-cka"]),
     ("rbf_cka", 1_000, 64, ["alignbook-chunked", "alignbook", "ckatorch"]),
     ("dcor", 500, 32, ["alignbook-chunked", "dcor"]),
     ("rsa_pearson", 1_000, 64, ["alignbook-chunked", "rsatoolbox"]),
@@ -54,12 +55,13 @@ QUICK = [
 ]
 PEER_PACKAGES = {"ckatorch": "ckatorch", "pytorch-cka": "pytorch-cka", "repsim": "repsim",
                  "dcor": "dcor", "rsatoolbox": "rsatoolbox"}
-OURS = ("alignbook", "alignbook-stream", "alignbook-f32", "alignbook-chunked")
+OURS = ("alignbook", "alignbook-stream", "alignbook-layers", "alignbook-f32", "alignbook-chunked")
 NOTES = {
     "floor": "torch `X.T@X`, `Y.T@Y`, `X.T@Y` (float64)",
     "floor-f32": "the same three products in float32",
     "alignbook": "`alignbook.cka` & co. (the measures)",
     "alignbook-stream": "`alignbook.scale.linear_cka` (LinearAccumulator, batches of 8192)",
+    "alignbook-layers": "`alignbook.scale.layer_matrix` on one pair (feature route)",
     "alignbook-f32": "`alignbook.cka(..., dtype=\"float32\")` on float32 inputs (float32 products, opt-in)",
     "alignbook-chunked": "`alignbook.scale.*_chunked` (row blocks)",
     "f32-features": "float32 feature-space formula (the route of anatome/ReSi; anatome is not on PyPI)",
@@ -212,8 +214,8 @@ def render(store: dict) -> str:
         "| measure | n x d | implementation | time (s) | x floor | peak RSS (GiB) | abs. diff. vs alignbook |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
-    order = {"floor": 0, "floor-f32": 1, "alignbook": 2, "alignbook-stream": 3, "alignbook-chunked": 4,
-             "alignbook-f32": 5, "f32-features": 6}
+    order = {"floor": 0, "floor-f32": 1, "alignbook": 2, "alignbook-stream": 3, "alignbook-layers": 4,
+             "alignbook-chunked": 5, "alignbook-f32": 6, "f32-features": 7}
     for (measure, n, d) in sorted(groups, key=lambda g: (g[1] * g[2], g[0])):
         fl = floor_of(n, d)
         ref, ref_impl = ref_of(measure, n, d)
@@ -232,6 +234,26 @@ def render(store: dict) -> str:
                  "`python benchmarks/gpu_stream.py` on a GPU machine.") + "", ""]
     lines += targets(res)
     return "\n".join(lines) + "\n"
+
+
+#: issue 20: the unbiased linear route within this factor of the biased one, in the same run
+UNBIASED_RATIO = 1.05
+
+
+def unbiased_pair(res: dict) -> list:
+    """The unbiased/biased time ratio of each linear route at each size (issue 20's target)."""
+    out = []
+    sizes = sorted({(r["spec"]["n"], r["spec"]["d"]) for r in res.values() if r["spec"]["measure"] == "linear_cka"})
+    for n, d in sizes:
+        for impl in ("alignbook", "alignbook-stream", "alignbook-layers"):
+            b, u = res.get(f"linear_cka|{n}|{d}|{impl}"), res.get(f"linear_cka_unbiased|{n}|{d}|{impl}")
+            if not (b and u and b.get("status") == "ok" and u.get("status") == "ok"):
+                continue
+            ratio = u["time_s"] / b["time_s"]
+            out.append(f"- unbiased / biased linear CKA, n = {n:,}, d = {d:,}, `{impl}`: {u['time_s']:.2f} s / "
+                       f"{b['time_s']:.2f} s = {ratio:.2f} (target <= {UNBIASED_RATIO}): "
+                       f"**{'met' if ratio <= UNBIASED_RATIO else 'not met'}**.")
+    return out
 
 
 def targets(res: dict) -> list:
@@ -255,6 +277,7 @@ def targets(res: dict) -> list:
                 elif r.get("status") == "timeout":
                     out.append(f"- {meas} at 10,000 x 512: `{impl}` (n x n) timed out after {r['time_s']:.0f} s, "
                                f"more than {r['time_s'] / t:.0f} x our time (target >= 10): **met**.")
+    out += unbiased_pair(res)
     n, d = 50_000, 1024
     fl = get(f"linear_cka|{n}|{d}|floor")
     for meas in ("linear_cka", "linear_cka_unbiased"):

@@ -29,3 +29,14 @@ def one_thread():
 
     with threads(1), threadpoolctl.threadpool_limits(1):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Tests that draw leave no open pyplot figures behind (they would pile up across tests)."""
+    yield
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")

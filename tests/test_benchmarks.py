@@ -23,7 +23,8 @@ def test_worker_routes_agree_with_the_measures(measure):
     X, Y = _worker.make_data(300, 8, seed=1)
     est = "unbiased" if measure.endswith("unbiased") else "biased"
     ref = float(ab.cka(X, Y, "linear", est))
-    for impl, tol in (("alignbook", 0), ("alignbook-stream", 1e-12), ("f32-features", 1e-4), ("alignbook-f32", 1e-5)):
+    for impl, tol in (("alignbook", 0), ("alignbook-stream", 1e-12), ("alignbook-layers", 1e-12), ("f32-features", 1e-4),
+                      ("alignbook-f32", 1e-5)):
         got = _worker.build(impl, measure, X, Y)()
         assert abs(got - ref) <= tol, (impl, got, ref)
     with pytest.raises(ValueError, match="no implementation"):
@@ -71,3 +72,15 @@ def test_render_reports_the_gpu_row_or_says_why_not():
     assert "no GPU was lent" in run.render(store)
     store["gpu"] = "0.61 of the H100's float64 matmul throughput"
     assert "0.61 of the H100" in run.render(store)
+
+
+def test_the_unbiased_biased_pair_is_reported():
+    res = {}
+    for impl, tb, tu in (("alignbook", 8.0, 8.2), ("alignbook-stream", 8.0, 9.0)):
+        res.update(_res(impl, tb, measure="linear_cka"))
+        res.update(_res(impl, tu, measure="linear_cka_unbiased"))
+    lines = run.unbiased_pair(res)
+    assert len(lines) == 2
+    assert "`alignbook`: 8.20 s / 8.00 s = 1.02 (target <= 1.05): **met**" in lines[0]
+    assert "= 1.12 (target <= 1.05): **not met**" in lines[1]
+    assert lines[0] in run.targets(res)

@@ -435,7 +435,7 @@ def test_mini_book_notebook(mini_book):
     assert "<summary><b>Solution to Exercise 1.2</b> (A computational exercise ★★)</summary>" in text
     assert not any("After." in c.source and "<details>" in c.source for c in nb.cells)
     # the source's install cell is replaced by the canonical one; captions follow figures
-    from alignbook._colab import INSTALL_CELL
+    from alignbook.release import INSTALL_CELL
 
     assert code[0].source == INSTALL_CELL and sum("google.colab" in c.source for c in code) == 1
     cap = next(i for i, c in enumerate(nb.cells) if "**Fig. 1.1** A caption with $\\mathbb{R}$." in c.source)

@@ -48,8 +48,8 @@ def test_procrustes_distance_closed_forms(seed, n, d1, d2):
     X, Y = pair(seed, n, d1, d2)
     nu = nuc(unit(X).T @ unit(Y))
     assert abs(ab.procrustes_distance(X, Y) - np.arccos(nu)) <= 1e-7  # arccos is ill-conditioned near nu = 1
-    assert abs(ab.procrustes_distance(X, Y, kind="euclidean") - np.sqrt(2 - 2 * nu)) <= 1e-7
-    assert abs(ab.procrustes_distance(X, Y, kind="disparity") - (1 - nu**2)) <= 1e-12
+    assert abs(ab.procrustes_distance(X, Y, metric="euclidean") - np.sqrt(2 - 2 * nu)) <= 1e-7
+    assert abs(ab.procrustes_distance(X, Y, metric="disparity") - (1 - nu**2)) <= 1e-12
     assert ab.procrustes_distance(X, Y) == pytest.approx(ab.procrustes_distance(Y, X), abs=1e-12)
 
 
@@ -88,13 +88,13 @@ def test_procrustes_matches_scipy_and_recovers_a_planted_map():
     Q = orth(r, 5)
     Y = 2.5 * X @ Q + 3.0
     R, _ = scipy.linalg.orthogonal_procrustes(X - X.mean(0), Y - Y.mean(0))
-    p = ab.Procrustes(scale=True).fit(X, Y)
+    p = ab.Procrustes(scaling=True).fit(X, Y)
     assert np.allclose(p.W_, R, atol=1e-12) and np.allclose(p.W_, Q, atol=1e-12)
-    assert abs(p.scale_ - 2.5) < 1e-12
+    assert abs(p.scaling_ - 2.5) < 1e-12
     assert np.allclose(p.transform(X), Y, atol=1e-12)
-    assert ab.procrustes_distance(X, Y) < 1e-7 and ab.procrustes_distance(X, Y, kind="euclidean") < 1e-12
+    assert ab.procrustes_distance(X, Y) < 1e-7 and ab.procrustes_distance(X, Y, metric="euclidean") < 1e-12
     Z = r.standard_normal((40, 5))
-    assert abs(ab.procrustes_distance(X, Z, kind="disparity") - scipy.spatial.procrustes(X, Z)[2]) < 1e-12
+    assert abs(ab.procrustes_distance(X, Z, metric="disparity") - scipy.spatial.procrustes(X, Z)[2]) < 1e-12
 
 
 def test_procrustes_unequal_widths_embed_isometrically():
@@ -104,12 +104,12 @@ def test_procrustes_unequal_widths_embed_isometrically():
     Y = X @ E
     p = ab.Procrustes().fit(X, Y)
     assert np.allclose(p.W_, E, atol=1e-12) and np.allclose(p.transform(X), Y, atol=1e-12)
-    assert ab.procrustes_distance(X, Y, kind="euclidean") < 1e-12
+    assert ab.procrustes_distance(X, Y, metric="euclidean") < 1e-12
     # d1 > d2 equals the zero-padding definition (square orthogonal map on padded Y)
     Z = r.standard_normal((30, 2))
     pad = np.hstack([unit(Z), np.zeros((30, 1))])
     R, _ = scipy.linalg.orthogonal_procrustes(unit(X), pad)
-    assert abs(ab.procrustes_distance(X, Z, kind="euclidean") - np.linalg.norm(unit(X) @ R - pad)) < 1e-12
+    assert abs(ab.procrustes_distance(X, Z, metric="euclidean") - np.linalg.norm(unit(X) @ R - pad)) < 1e-12
 
 
 def test_procrustes_object_errors_and_torch():

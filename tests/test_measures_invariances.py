@@ -66,7 +66,7 @@ NON = [(m, inv) for m, spec in MEASURES.items() for inv in INVARIANCES if inv no
 def test_registry_metadata_is_complete():
     assert len(MEASURES) >= 15
     for name, spec in MEASURES.items():
-        assert spec.name == name and spec.kind in ("similarity", "distance")
+        assert spec.name == name and spec.direction in ("similarity", "distance")
         assert spec.formula and spec.cost and spec.reference
         assert callable(spec.fn)
 

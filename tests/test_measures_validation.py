@@ -20,7 +20,7 @@ PAIR_FNS = {
     "hsic": ab.hsic,
     "kernel_alignment": ab.kernel_alignment,
     "distance_correlation": ab.distance_correlation,
-    "distance_alignment": ab.distance_alignment,
+    "distance_misalignment": ab.distance_misalignment,
     "rsa": ab.rsa,
     "procrustes_distance": ab.procrustes_distance,
     "cca_similarity": ab.cca_similarity,
@@ -75,7 +75,7 @@ def test_nan_and_inf_are_counted_and_named(fn):
         fn(X, Yb)
 
 
-DEFINED_FOR_CONSTANTS = ("hsic", "distance_alignment", "kernel_alignment")  # 0, a distance, uncentred KA
+DEFINED_FOR_CONSTANTS = ("hsic", "distance_misalignment", "kernel_alignment")  # 0, a distance, uncentred KA
 
 
 @pytest.mark.parametrize("fn", [f for i, f in PAIR_FNS.items() if i not in DEFINED_FOR_CONSTANTS],
@@ -121,7 +121,7 @@ def test_zero_unbiased_self_hsic_is_refused_with_advice():
 
 
 def test_bad_option_values_list_the_choices():
-    with pytest.raises(ValueError, match=r"kernel='gauss' is not one of \('linear', 'rbf', 'distance'\)"):
+    with pytest.raises(ValueError, match=r"kernel='gauss' is not one of \('linear', 'rbf', 'distance', 'precomputed'\)"):
         ab.cka(X, Y, kernel="gauss")
     with pytest.raises(ValueError, match="estimator='song' is not one of"):
         ab.cka(X, Y, estimator="song")
@@ -129,8 +129,8 @@ def test_bad_option_values_list_the_choices():
         ab.cka(X, Y, route="fast")
     with pytest.raises(ValueError, match="route='features' needs kernel='linear'"):
         ab.cka(X, Y, kernel="rbf", route="features")
-    with pytest.raises(ValueError, match="kind='raw' is not one of"):
-        ab.procrustes_distance(X, Y, kind="raw")
+    with pytest.raises(ValueError, match="metric=.raw. is not one of"):
+        ab.procrustes_distance(X, Y, metric="raw")
     with pytest.raises(ValueError, match="rdm='manhattan' is not one of"):
         ab.rsa(X, Y, rdm="manhattan")
     with pytest.raises(ValueError, match=r"k=12 must be between 1 and 11"):

@@ -133,7 +133,7 @@ def test_check_takes_its_chapter_from_the_module():
 # layers: imports only point down
 # --------------------------------------------------------------------------------------------
 LAYERS = [  # (name, module prefixes); a module belongs to the layer of its longest matching prefix
-    ("foundation", ["alignbook.device", "alignbook._validate", "alignbook._version", "alignbook._colab", "alignbook.core"]),
+    ("foundation", ["alignbook.device", "alignbook._validate", "alignbook._version", "alignbook.release", "alignbook.core"]),
     ("measures", ["alignbook.measures", "alignbook.scale"]),
     ("data and models", ["alignbook.data", "alignbook.models", "alignbook.zoo"]),
     ("experiments", ["alignbook.experiments"]),

@@ -57,7 +57,7 @@ def test_notebook_is_output_free_and_valid(page):
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.docname)
 def test_first_code_cell_installs_the_release_in_colab_only(page):
-    from alignbook._colab import INSTALL_CELL, INSTALL_URL
+    from alignbook.release import INSTALL_CELL, INSTALL_URL
 
     nb = nbformat.read(page.ipynb, as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
@@ -74,12 +74,12 @@ def test_version_is_named_once():
     import importlib.metadata
 
     import alignbook
-    from alignbook import _colab
+    from alignbook import release as _release
 
-    assert BOOK.version == alignbook.__version__ == _colab.VERSION, \
+    assert BOOK.version == alignbook.__version__ == _release.VERSION, \
         "pyproject.toml [project] version and alignbook.__version__ differ (see RELEASING.md)"
-    assert _colab.TAG == BOOK.tag == f"v{BOOK.version}"
-    assert _colab.INSTALL_URL == f"alignbook @ git+{_colab.REPOSITORY_URL}@{BOOK.tag}"
+    assert _release.TAG == BOOK.tag == f"v{BOOK.version}"
+    assert _release.INSTALL_URL == f"alignbook @ git+{_release.REPOSITORY_URL}@{BOOK.tag}"
     # the launch buttons open the notebooks of the same release
     assert BOOK.repository_branch == BOOK.tag, "_config.yml repository.branch must be the release tag"
     try:
@@ -98,7 +98,7 @@ def test_changelog_has_this_version():
 
 def test_repository_is_named_once():
     """The Colab install line and the book's repository/launch buttons point at the same repository."""
-    from alignbook._colab import REPOSITORY_URL
+    from alignbook.release import REPOSITORY_URL
 
     assert BOOK.config["repository"]["url"] == REPOSITORY_URL
     assert BOOK.config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"

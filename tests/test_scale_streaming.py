@@ -34,8 +34,8 @@ def _gram_hsic(K, L, est):
     return float(val) / (n * (n - 3))
 
 
-def _stream(X, Y, cuts, shift="first"):
-    acc = LinearAccumulator(shift=shift)
+def _stream(X, Y, cuts):
+    acc = LinearAccumulator()
     bounds = [0, *sorted(set(cuts)), X.shape[0]]
     for a, b in zip(bounds[:-1], bounds[1:]):
         if b > a:
@@ -62,25 +62,43 @@ def test_hsic_and_cka_equal_full_gram_formula(est):
 @settings(max_examples=12, deadline=None)
 @given(
     cuts=st.lists(st.integers(1, 39), max_size=6),
-    shift=st.sampled_from(["first", None]),
-    offset=st.sampled_from([0.0, 3.0, -50.0]),
+    offset=st.sampled_from([0.0, 3.0, -50.0, 1e6]),
     est=st.sampled_from(["biased", "unbiased"]),
 )
-def test_any_batch_split_gives_the_full_data_value(cuts, shift, offset, est):
-    if shift is None:  # without a shift, far-from-origin data loses digits (documented); stay near 0
-        offset = offset / 50.0
+def test_any_batch_split_gives_the_full_data_value(cuts, offset, est):
+    """Statistics kept about the running mean: far-from-origin data and any split are exact."""
     X, Y = _data(n=40, d1=3, d2=6, seed=1, offset=offset)
     full = float(ab.cka(X - X.mean(0), Y - Y.mean(0), "linear", est, route="samples"))
-    assert abs(_stream(X, Y, cuts, shift).cka(est) - full) < TOL
+    assert abs(_stream(X, Y, cuts).cka(est) - full) < TOL
+
+
+def test_sorted_drifting_batches_are_exact():
+    """Batches whose means drift far apart (sorted data) still give the full-data values."""
+    X, Y = _data(n=120, seed=8)
+    order = np.argsort(X[:, 0].numpy())  # sorted rows: every batch has a different mean
+    Xs, Ys = X[order] + 1e5, Y[order] - 1e5
+    acc = _stream(Xs, Ys, [10, 20, 40, 80])
+    for est in ("biased", "unbiased"):
+        assert abs(acc.cka(est) - float(ab.cka(Xs, Ys, "linear", est))) < 1e-9
+    assert torch.allclose(acc.canonical_correlations(), ab.cca(Xs, Ys).rho, rtol=0, atol=1e-8)
+
+
+def test_deprecated_shift_is_accepted_and_changes_nothing():
+    X, Y = _data(n=30, offset=5.0, seed=9)
+    with pytest.warns(DeprecationWarning, match="shift"):
+        acc = LinearAccumulator(shift=None).update(X, Y)
+    assert abs(acc.cka("unbiased") - LinearAccumulator().update(X, Y).cka("unbiased")) < 1e-12
 
 
 @settings(max_examples=8, deadline=None)
-@given(split=st.integers(1, 49), shift_b=st.sampled_from(["first", None, "custom"]))
-def test_merge_is_exact_whatever_the_shifts(split, shift_b):
+@given(split=st.integers(1, 49), far=st.booleans())
+def test_merge_is_exact_whatever_the_split(split, far):
     X, Y = _data(n=50, offset=7.0, seed=2)
-    sb = (np.full(5, -3.0), np.full(4, 11.0)) if shift_b == "custom" else shift_b
+    if far:  # the second part far from the first: merging moves both outward to the joint mean
+        X, Y = X.clone(), Y.clone()
+        X[split:] += 1e5
     a = LinearAccumulator().update(X[:split], Y[:split])
-    b = LinearAccumulator(shift=sb).update(X[split:], Y[split:])
+    b = LinearAccumulator().update(X[split:], Y[split:])
     whole = LinearAccumulator().update(X, Y)
     m = a.merge(b)
     assert m.n == 50
@@ -92,7 +110,7 @@ def test_merge_is_exact_whatever_the_shifts(split, shift_b):
     assert abs(LinearAccumulator().merge(m).cka() - m.cka()) < TOL
 
 
-def test_large_offset_is_harmless_thanks_to_the_shift():
+def test_large_offset_is_harmless():
     X, Y = _data(n=200, seed=3)
     ref = LinearAccumulator().update(X, Y)
     far = LinearAccumulator().update(X[:100] + 1e6, Y[:100] - 1e6).update(X[100:] + 1e6, Y[100:] - 1e6)
@@ -146,7 +164,7 @@ def test_all_reduce_single_process_group(tmp_path):
         pytest.skip("torch.distributed not available")
     dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
     try:
-        acc2 = LinearAccumulator(shift=(np.ones(5), np.zeros(4))).update(X, Y)
+        acc2 = LinearAccumulator().update(X[:15], Y[:15]).update(X[15:], Y[15:])
         acc2.all_reduce()
         assert acc2.n == 40
         assert abs(acc2.cka("unbiased") - before) < TOL
@@ -159,7 +177,7 @@ def test_errors_are_clear():
     with pytest.raises(ValueError, match="empty"):
         LinearAccumulator().cka()
     acc = LinearAccumulator().update(X[:3], Y[:3])
-    with pytest.raises(ValueError, match="n=4"):
+    with pytest.raises(ValueError, match="n >= 4"):
         acc.cka("unbiased")
     with pytest.raises(ValueError, match="same widths"):
         acc.update(X[:, :2], Y)

@@ -14,7 +14,7 @@ page in any plain notebook renderer:
 * cells tagged ``remove-cell``/``hide-input``/``remove-input`` keep their code (it may be
   needed) but start folded (JupyterLab ``source_hidden``, Colab ``cellView: form``);
 * a badge cell links the web page and names the release; the first code cell installs that release
-  in Colab (``alignbook._colab.INSTALL_CELL``).
+  in Colab (``alignbook.release.INSTALL_CELL``).
 
 The output is deterministic (cell ids are content hashes), has no outputs, and ``--check`` fails
 when a committed notebook differs from what the sources give.
@@ -464,14 +464,14 @@ class Converter:
 
 
 def install_cell_source() -> str:
-    from alignbook._colab import INSTALL_CELL
+    from alignbook.release import INSTALL_CELL
 
     return INSTALL_CELL
 
 
 def pin_sources(book: Book) -> list[Path]:
-    """Rewrite the Colab install line of every source page to ``alignbook._colab.INSTALL_URL``."""
-    from alignbook._colab import INSTALL_URL
+    """Rewrite the Colab install line of every source page to ``alignbook.release.INSTALL_URL``."""
+    from alignbook.release import INSTALL_URL
 
     changed = []
     for page in book.notebook_pages:

@@ -49,7 +49,7 @@ def _dcor2(X, Y):
 
 
 def _cca2(X, Y):
-    return cca_similarity(X, Y, kind="mean_squared")
+    return cca_similarity(X, Y, summary="mean_squared")
 
 
 def _knn(X, Y):

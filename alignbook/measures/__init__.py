@@ -3,14 +3,25 @@
 Every measure takes paired rows ``X`` of shape ``(n, d1)`` and ``Y`` of shape ``(n, d2)`` as NumPy
 arrays or torch tensors (any device). NumPy in gives a Python float; torch in gives a 0-d float64
 tensor on the input's device, differentiable where the maths allows. Reductions run in float64
-unless ``dtype="float32"`` is passed. ``MEASURES`` maps a name to a :class:`MeasureSpec` with the
-measure's metadata (similarity or distance, symmetry, invariances, cost); the reference page
-(book appendix "Reference: the alignment measures") documents each one.
+unless ``dtype="float32"`` is passed. ``MEASURES`` maps a name to a :class:`.MeasureSpec` with the
+measure's metadata (similarity or distance, bounds, symmetry, invariances, cost); the reference
+page (book appendix "Reference: the alignment measures") documents each one. Kernels are
+:class:`~alignbook.Kernel` objects or the strings that name them. The computations are the
+shared cores of :mod:`alignbook.core`, which the routes of :mod:`alignbook.scale` call too.
 """
+from ..core.kernels import Kernel
 from . import registry as _registry  # noqa: F401  (fills MEASURES)
 from ._spec import INVARIANCES, MEASURES, MeasureSpec, register
 from .cca import CCAResult, cca, cca_similarity, kernel_cca, svcca
-from .hsic import cka, cka_permutation_mean, distance_alignment, distance_correlation, hsic, kernel_alignment
+from .hsic import (
+    cka,
+    cka_permutation_mean,
+    distance_alignment,  # noqa: F401  (deprecated alias of distance_misalignment, not in __all__)
+    distance_correlation,
+    distance_misalignment,
+    hsic,
+    kernel_alignment,
+)
 from .kernels import center_gram, distance_gram, gram, median_bandwidth, pairwise_distances
 from .knn import knn_indices, mutual_knn
 from .procrustes import Procrustes, procrustes_distance
@@ -20,6 +31,7 @@ from .target import kernel_target_alignment, label_alignment, label_alignment_cu
 __all__ = [
     "CCAResult",
     "INVARIANCES",
+    "Kernel",
     "MEASURES",
     "MeasureSpec",
     "Procrustes",
@@ -28,9 +40,9 @@ __all__ = [
     "center_gram",
     "cka",
     "cka_permutation_mean",
-    "distance_alignment",
     "distance_correlation",
     "distance_gram",
+    "distance_misalignment",
     "gram",
     "hsic",
     "kernel_alignment",

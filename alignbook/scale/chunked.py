@@ -1,32 +1,31 @@
 r"""Chunked routes for the measures that need pairwise terms: memory :math:`O(n\cdot b)`, never n-by-n.
 
 Each function here equals its unchunked counterpart in :mod:`alignbook.measures` (same
-conventions, same validation) to rounding, but only ever holds ``block`` rows of the
+conventions, same validation, same finish) to rounding, but only ever holds ``block`` rows of the
 :math:`n\times n` Gram / distance matrices at a time (``block`` is chosen from a memory budget,
-``max_bytes``, unless given).
+``max_bytes``, unless given). Only the gathering of the sufficient statistics differs: the
+blocks are built by the same :class:`~alignbook.Kernel` construction as the full Gram matrices,
+and the finish is the shared one of :mod:`alignbook.core`.
 
-* :func:`cka_chunked` / :func:`hsic_chunked`: RBF and distance kernels (and linear, for
-  completeness), biased and unbiased estimators. One pass over row blocks accumulates
-  :math:`\sum K\circ L`, :math:`\sum K\circ K`, :math:`\sum L\circ L`, the row sums and the
-  diagonals, from which both estimators follow (only blocks on or above the diagonal are formed;
-  symmetry supplies the rest, so a pass costs half the products of a full one):
-  :math:`\operatorname{tr}(KHLH) = \sum K\circ L - \tfrac2n\,k^\top l + \tfrac{(\mathbf 1^\top k)(\mathbf 1^\top l)}{n^2}`
-  with :math:`k = K\mathbf 1, l = L\mathbf 1`, and Song et al.'s terms with the diagonals removed.
+* :func:`.cka_chunked` / :func:`.hsic_chunked`: linear (the default, as :func:`~alignbook.measures.cka`),
+  RBF and distance kernels, biased and unbiased estimators. One pass over row blocks of the
+  HSIC-equivalent Grams (centred features for the linear kernel, :math:`e^{-d^2/2\sigma^2} - 1`,
+  :math:`-\tfrac12 d`) accumulates :math:`\sum K\circ L`, :math:`\sum K\circ K`, :math:`\sum L\circ L`,
+  the row sums and the diagonals, the sums of :class:`alignbook.core.hsic.HSICSums` (only blocks
+  on or above the diagonal are formed; symmetry supplies the rest, so a pass costs half the
+  products of a full one).
 * The RBF bandwidth is the **exact** median of the :math:`n^2` squared distances (diagonal
   included, the mean of the two middle values for an even count: the measures' convention), found
-  by :func:`median_sq_distance`: a pass counts the values below a bracket taken from a random
+  by :func:`.median_sq_distance`: a pass counts the values below a bracket taken from a random
   sample of pairs and collects those inside it; if the bracket misses or holds too many values,
   histogram passes narrow it until the middle ranks are pinned down. Every pass recomputes the
   same blocks the same way, so the selected value is an entry of the distance matrix.
-* :func:`distance_correlation_chunked`: dCor / dCor² (CKA with the distance kernel). Distances
-  come from the matrix-product expansion on centred data; pairs where that expansion is
-  unreliable (:math:`\|x_i-x_j\|^2 < 10^{-4}(\|x_i\|^2+\|x_j\|^2)`, i.e. near-duplicates) are
-  recomputed from the differences, so no rounding-negative square is ever rooted and nothing is
-  clamped. (The unchunked measure uses differences everywhere; the two agree to ~1e-12.)
-* :func:`rsa_chunked`: Pearson RSA of Euclidean / squared-Euclidean / cosine / correlation RDMs
-  from running sums over the upper triangle (Spearman needs global ranks and is refused).
-* :func:`mutual_knn_chunked`: mutual k-NN with ``topk`` per block (ties at the k-th neighbour
-  re-resolved by a stable sort of that row, so the neighbour sets equal the measures' ones).
+* :func:`.distance_correlation_chunked`: dCor / dCor² (CKA with the distance kernel).
+* :func:`.rsa_chunked`: Pearson RSA of Euclidean / squared-Euclidean / cosine / correlation RDMs
+  from running sums over the upper triangle (Spearman needs global ranks and is refused), with
+  RSA's Pearson finish.
+* :func:`.mutual_knn_chunked`: mutual k-NN with the neighbour weights and tie rule of
+  :mod:`alignbook.core.knn` (the measure's own core), with a block size from a memory budget.
 """
 from __future__ import annotations
 
@@ -34,10 +33,26 @@ import math
 
 import torch
 
-from .._validate import as_matrix, as_pair, check_choice, check_int, check_positive, finish
+from ..core.correlation import pearson_finish, pearson_sums, rdm_tolerance, unit_rows
+from ..core.guards import (
+    as_matrix,
+    as_pair,
+    check_bool,
+    check_choice,
+    check_estimator,
+    check_int,
+    check_positive,
+    check_progress,
+    finish,
+    make_generator,
+    pow2_scaled,
+    refuse_constants,
+    scale_back,
+)
+from ..core.hsic import HSICSums, cka_from_sums, dcor_finish, hsic_from_sums
+from ..core.kernels import Kernel, SqDistances
+from ..core.knn import METRICS, knn_space, mutual_knn_finish, shared_neighbours
 from ..device import REDUCTION_DTYPE
-from ..measures.hsic import _scale_free, dcor_from_squared
-from ..measures.knn import _prep as _knn_prep
 from ._progress import progress_bar
 
 __all__ = [
@@ -50,8 +65,6 @@ __all__ = [
 ]
 
 _DEFAULT_BYTES = 512 * 2**20
-
-
 _STRIPE_ROWS = 512  # measured on a 2-core CPU: taller stripes spill the caches in the elementwise work
 
 
@@ -63,55 +76,9 @@ def _block_rows(n: int, block, max_bytes, n_mats: int, cap=_STRIPE_ROWS) -> int:
 
 
 def _blocks(n: int, block: int, progress, desc: str):
+    check_progress(progress)
     starts = range(0, n, block)
     return progress_bar(starts, progress, desc=desc, total=len(starts))
-
-
-# ----------------------------------------------------------------------------- distances
-class _SqDist:
-    """Blocks of the squared-distance matrix of one input, as the measures compute it.
-
-    ``block(start, stop, c0, c1)`` is rows ``start:stop`` and columns ``c0:c1`` (default: all);
-    the chunked routes ask only for columns ``>= start`` and use the symmetry for the rest.
-    """
-
-    def __init__(self, X: torch.Tensor):
-        self.Xc = X - X.mean(dim=0, keepdim=True)
-        self.r = (self.Xc * self.Xc).sum(dim=1)
-        self.n = X.shape[0]
-
-    def _diag(self, start, stop, c0, c1, device):
-        """Local (row, column) indices of the entries i == j inside the block."""
-        lo, hi = max(start, c0), min(stop, c1)
-        if lo >= hi:
-            return None
-        i = torch.arange(lo, hi, device=device)
-        return i - start, i - c0
-
-    def block(self, start: int, stop: int, c0: int = 0, c1=None) -> torch.Tensor:
-        c1 = self.n if c1 is None else c1
-        D2 = self.r[start:stop, None] + self.r[None, c0:c1] - 2.0 * (self.Xc[start:stop] @ self.Xc[c0:c1].T)
-        d = self._diag(start, stop, c0, c1, D2.device)
-        if d is not None:
-            D2[d] = 0.0
-        return D2
-
-    def block_exactish(self, start: int, stop: int, c0: int = 0, c1=None) -> torch.Tensor:
-        """Squared distances with near-duplicate pairs recomputed from differences (>= 0)."""
-        c1 = self.n if c1 is None else c1
-        D2 = self.block(start, stop, c0, c1)
-        bad = D2 < 1e-4 * (self.r[start:stop, None] + self.r[None, c0:c1])
-        d = self._diag(start, stop, c0, c1, D2.device)
-        if d is not None:
-            bad[d] = False
-        if bool(bad.any()):
-            ii, jj = bad.nonzero(as_tuple=True)
-            for s in range(0, ii.numel(), 65536):
-                i, j = ii[s:s + 65536], jj[s:s + 65536]
-                diff = self.Xc[i + start] - self.Xc[j + c0]
-                D2[i, j] = (diff * diff).sum(dim=1)
-        return D2
-
 
 
 def _upper_stripes(n: int, block: int, progress, desc: str):
@@ -206,25 +173,36 @@ def _kth_values(blocks, ranks, total: int, lo: float, hi: float, cap: int, devic
 
 
 def median_sq_distance(X, include_diagonal: bool = True, *, block=None, max_bytes=_DEFAULT_BYTES,
-                       seed: int = 0, progress=None):
+                       seed=0, progress=None):
     r"""Exact median of the squared pairwise distances of ``X``, in row blocks.
 
     Equals ``alignbook.median_bandwidth(X, include_diagonal) ** 2`` (the measures' convention:
     all :math:`n^2` entries with the zero diagonal, or the :math:`n(n-1)/2` pairs ``i < j``;
     the mean of the two middle values for an even count), with memory :math:`O(n\cdot b)`.
-    ``seed`` only picks the sample of pairs that guesses the first bracket; the result does not
-    depend on it. NumPy in: a float; torch in: a 0-d tensor.
+    ``seed`` (a non-negative integer or a generator) only picks the sample of pairs that guesses
+    the first bracket; the result does not depend on it. NumPy in: a float; torch in: a 0-d tensor.
+
+    Examples
+    --------
+    >>> import alignbook as ab
+    >>> from alignbook.scale import median_sq_distance
+    >>> median_sq_distance([[0.0], [1.0], [3.0]], include_diagonal=False, block=1)
+    4.0
     """
+    include_diagonal = check_bool(include_diagonal, "include_diagonal")
     Xt, ctx = as_matrix(X, "X")
-    return finish(torch.as_tensor(_median_sq(Xt, include_diagonal, block, max_bytes, seed, progress),
-                                  dtype=REDUCTION_DTYPE, device=Xt.device), ctx)
+    Xs, e = pow2_scaled(Xt.detach())
+    m2 = _median_sq(Xs, include_diagonal, block, max_bytes, seed, progress)
+    return finish(scale_back(torch.as_tensor(m2, dtype=REDUCTION_DTYPE, device=Xt.device), 2 * e), ctx,
+                  "median_sq_distance")
 
 
 def _median_sq(Xt: torch.Tensor, include_diagonal: bool, block, max_bytes, seed, progress) -> float:
     n = Xt.shape[0]
     if not include_diagonal and n < 2:
         raise ValueError("X needs at least 2 rows for an off-diagonal median distance.")
-    sd = _SqDist(Xt)
+    g, _ = make_generator(seed)
+    sd = SqDistances(Xt)
     b = _block_rows(n, block, max_bytes, 2)
     total = n * n if include_diagonal else n * (n - 1) // 2
 
@@ -238,7 +216,6 @@ def _median_sq(Xt: torch.Tensor, include_diagonal: bool, block, max_bytes, seed,
 
     ranks = [(total + 1) // 2] if total % 2 else [total // 2, total // 2 + 1]
     # first bracket from a random sample of pairs
-    g = torch.Generator(device="cpu").manual_seed(int(seed))
     m = min(50_000, total)  # gathering sampled pairs is memory-bound: keep it well below one pass
     i = torch.randint(0, n, (m,), generator=g).to(Xt.device)
     j = torch.randint(0, n, (m,), generator=g).to(Xt.device)
@@ -264,51 +241,27 @@ def _median_sq(Xt: torch.Tensor, include_diagonal: bool, block, max_bytes, seed,
 
 
 # ----------------------------------------------------------------------------- HSIC / CKA
-KERNELS = ("linear", "rbf", "distance")
+_CHUNKED_KERNELS = ("linear", "rbf", "distance")
 
 
-class _KernelBlocks:
-    def __init__(self, X, kernel, bandwidth, sigma, median, name, block, max_bytes, progress):
-        self.kind = kernel
-        self.name = name
-        self.sd = _SqDist(X) if kernel in ("rbf", "distance") else None
-        self.X = X
-        if kernel == "rbf":
-            check_choice(median, "median", ("all", "offdiag"))
-            if sigma is None:
-                bw = check_positive(bandwidth, "bandwidth")
-                m2 = _median_sq(X, median == "all", block, max_bytes, 0, progress)
-                if not m2 > 0:
-                    raise ValueError(
-                        f"the median pairwise distance of {name} is 0 (it is constant, or more than half "
-                        "of the pairwise distances are zero), so the median-heuristic RBF bandwidth is "
-                        "undefined; pass an explicit sigma=..."
-                    )
-                s = bw * math.sqrt(m2)
-            else:
-                s = check_positive(sigma, "sigma")
-            self.two_s2 = 2.0 * s * s
-
-    def block(self, start, stop, c0=0, c1=None):
-        c1 = self.X.shape[0] if c1 is None else c1
-        if self.kind == "linear":
-            return self.X[start:stop] @ self.X[c0:c1].T
-        if self.kind == "rbf":
-            return torch.exp(-self.sd.block(start, stop, c0, c1) / self.two_s2)
-        # distance kernel up to f_i + f_j terms (which both estimators remove): -D/2
-        return -0.5 * torch.sqrt(self.sd.block_exactish(start, stop, c0, c1))
-
-    def diag(self):
-        n = self.X.shape[0]
-        if self.kind == "linear":
-            return (self.X * self.X).sum(1)
-        if self.kind == "rbf":
-            return torch.ones(n, dtype=self.X.dtype, device=self.X.device)
-        return torch.zeros(n, dtype=self.X.dtype, device=self.X.device)
+def _bind(X, Y, kernel, bandwidth, sigma, median, block, max_bytes, progress):
+    spec = Kernel.resolve(kernel, bandwidth=bandwidth, sigma=sigma, median=median)
+    spec.require(_CHUNKED_KERNELS, "the chunked route (callables and precomputed Grams need the full "
+                 "Gram matrix: use alignbook.cka / alignbook.hsic)")
+    n = X.shape[0]
+    b = _block_rows(n, block, max_bytes, 6)
+    bound = []
+    for M, nm in ((X, "X"), (Y, "Y")):
+        m2 = None
+        if spec.name == "rbf" and spec.sigma is None:
+            m2 = torch.as_tensor(_median_sq(M, spec.median == "all", block, max_bytes, 0, progress),
+                                 dtype=M.dtype, device=M.device)
+        bound.append(spec.bind(M, nm, median_sq=m2))
+    return spec, bound[0], bound[1], b
 
 
-def _sums(kx: _KernelBlocks, ky: _KernelBlocks, n, block, progress):
-    """One pass over the upper triangle: sum K.L, K.K, L.L and the row sums of K and L.
+def _block_sums(kx, ky, n, block, progress):
+    """One pass over the upper triangle of the HSIC-equivalent Grams: the sums of (X, Y), (X, X), (Y, Y).
 
     Row stripe ``start:stop`` is formed against columns ``>= start`` only: the square diagonal
     block counts once, the rest twice (the Grams are symmetric), and the rest's column sums are
@@ -319,7 +272,7 @@ def _sums(kx: _KernelBlocks, ky: _KernelBlocks, n, block, progress):
     kl = kk = ll = torch.zeros((), **f)
     for start, stop, c0, c1, mirrored in _upper_stripes(n, block, progress, "pairwise blocks"):
         w = 2.0 if mirrored else 1.0
-        K, L = kx.block(start, stop, c0, c1), ky.block(start, stop, c0, c1)
+        K, L = kx.hsic_block(start, stop, c0, c1), ky.hsic_block(start, stop, c0, c1)
         kl = kl + w * (K * L).sum()
         kk = kk + w * (K * K).sum()
         ll = ll + w * (L * L).sum()
@@ -328,90 +281,121 @@ def _sums(kx: _KernelBlocks, ky: _KernelBlocks, n, block, progress):
         if mirrored:
             rk[c0:c1] += K.sum(0)
             rl[c0:c1] += L.sum(0)
-    return kl, kk, ll, rk, rl
+    dk, dl = kx.hsic_diag().to(REDUCTION_DTYPE), ky.hsic_diag().to(REDUCTION_DTYPE)
+
+    def sums(s_kl, a, b, da, db):
+        return HSICSums(n=n, kl=s_kl, k_sum=a.sum(), l_sum=b.sum(), k_dot_l=a @ b, diag=da @ db,
+                        k_trace=da.sum(), l_trace=db.sum(), kt_dot_lt=(a - da) @ (b - db))
+
+    return sums(kl, rk, rl, dk, dl), sums(kk, rk, rk, dk, dk), sums(ll, rl, rl, dl, dl)
 
 
-def _hsic_from_sums(est, n, kl, rk, rl, dk, dl):
-    if est == "biased":
-        return (kl - 2.0 * (rk @ rl) / n + rk.sum() * rl.sum() / n**2) / (n - 1) ** 2
-    tr = kl - (dk * dl).sum()
-    k1, l1 = rk - dk, rl - dl
-    return (tr + k1.sum() * l1.sum() / ((n - 1) * (n - 2)) - 2.0 * (k1 @ l1) / (n - 2)) / (n * (n - 3))
+def _pair(X, Y, kernel, bandwidth, sigma, median, estimator):
+    spec = Kernel.resolve(kernel, bandwidth=bandwidth, sigma=sigma, median=median)
+    X, Y, ctx = as_pair(X, Y)
+    X, Y = X.detach(), Y.detach()
+    check_estimator(estimator, X.shape[0])
+    ex = ey = 0
+    if spec.rescalable:
+        (X, ex), (Y, ey) = pow2_scaled(X), pow2_scaled(Y)
+    return spec, X, Y, ctx, ex, ey
 
 
-def _check_est(estimator, n):
-    check_choice(estimator, "estimator", ("biased", "unbiased"))
-    if estimator == "unbiased" and n < 4:
-        raise ValueError(f"estimator='unbiased' needs n >= 4 paired rows; X and Y have n={n}.")
-    if n < 2:
-        raise ValueError(f"X and Y have n={n} rows; HSIC needs n >= 2.")
-
-
-def _prepare(X, Y, kernel, bandwidth, sigma, median, block, max_bytes, progress):
-    if not (isinstance(kernel, str) and kernel in KERNELS):
-        raise ValueError(
-            f"kernel={kernel!r} is not one of {KERNELS} for the chunked route; callables and "
-            "'precomputed' need the full Gram matrix, use alignbook.cka instead."
-        )
-    n = X.shape[0]
-    b = _block_rows(n, block, max_bytes, 6)
-    kx = _KernelBlocks(X, kernel, bandwidth, sigma, median, "X", b, max_bytes, progress)
-    ky = _KernelBlocks(Y, kernel, bandwidth, sigma, median, "Y", b, max_bytes, progress)
-    return kx, ky, b
-
-
-def hsic_chunked(X, Y, kernel="rbf", estimator="biased", *, bandwidth=1.0, sigma=None, median="all",
+def hsic_chunked(X, Y, kernel="linear", estimator="biased", *, bandwidth=None, sigma=None, median=None,
                  block=None, max_bytes=_DEFAULT_BYTES, progress=None):
     r"""HSIC with memory :math:`O(n\cdot\mathrm{block})`; equals ``alignbook.hsic`` with the same options.
 
-    ``kernel`` is ``"rbf"`` (median-heuristic bandwidth computed exactly in blocks),
-    ``"distance"`` or ``"linear"``. NumPy in: a float; torch in: a 0-d tensor (not differentiable).
+    ``kernel`` is a :class:`~alignbook.Kernel` or ``"linear"`` (default), ``"rbf"``
+    (median-heuristic bandwidth computed exactly in blocks) or ``"distance"``. NumPy in: a float;
+    torch in: a 0-d tensor (not differentiable).
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    kernel : Kernel or str
+        ``"linear"`` (default), ``"rbf"`` or ``"distance"``, or an :class:`~alignbook.Kernel` of those.
+    bandwidth, sigma, median : optional
+        Shorthands for ``Kernel.rbf(bandwidth, sigma=..., median=...)``; refused with other kernels.
+    estimator : {"biased", "unbiased"}
+        Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
+    block : int or None
+        Rows per block.
+    max_bytes : float
+        Memory budget for the blocks.
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    float or torch.Tensor
+        Equal to ``alignbook.hsic`` with the same options, to rounding.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import hsic_chunked
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> abs(hsic_chunked(X, X**2, "rbf", block=7) - ab.hsic(X, X**2, "rbf")) < 1e-12
+    True
     """
-    X, Y, ctx = as_pair(X, Y)
-    X, Y = X.detach(), Y.detach()
-    n = X.shape[0]
-    _check_est(estimator, n)
-    kx, ky, b = _prepare(X, Y, kernel, bandwidth, sigma, median, block, max_bytes, progress)
-    kl, _, _, rk, rl = _sums(kx, ky, n, b, progress)
-    return finish(_hsic_from_sums(estimator, n, kl, rk, rl, kx.diag(), ky.diag()), ctx)
+    spec, X, Y, ctx, ex, ey = _pair(X, Y, kernel, bandwidth, sigma, median, estimator)
+    _, kx, ky, b = _bind(X, Y, spec, None, None, None, block, max_bytes, progress)
+    sxy, _, _ = _block_sums(kx, ky, X.shape[0], b, progress)
+    value = hsic_from_sums(sxy, estimator)
+    if spec.degree:
+        value = scale_back(value, spec.degree * (ex + ey))
+    return finish(value, ctx, "HSIC")
 
 
-def _cka_value(X, Y, kernel, estimator, bandwidth, sigma, median, block, max_bytes, progress, what="CKA"):
-    n = X.shape[0]
-    _check_est(estimator, n)
-    for M, nm in ((X, "X"), (Y, "Y")):
-        if bool((M == M[0:1]).all()):
-            raise ValueError(
-                f"{nm} is constant (all rows identical), so its centred Gram matrix is zero and "
-                f"{what} is 0/0, i.e. undefined."
-            )
-    kx, ky, b = _prepare(X, Y, kernel, bandwidth, sigma, median, block, max_bytes, progress)
-    kl, kk, ll, rk, rl = _sums(kx, ky, n, b, progress)
-    dk, dl = kx.diag(), ky.diag()
-    hxy = _hsic_from_sums(estimator, n, kl, rk, rl, dk, dl)
-    hxx = _hsic_from_sums(estimator, n, kk, rk, rk, dk, dk)
-    hyy = _hsic_from_sums(estimator, n, ll, rl, rl, dl, dl)
-    for h, nm in ((hxx, "X"), (hyy, "Y")):
-        if not bool(h > 0):
-            raise ValueError(
-                f"the {estimator} self-HSIC of {nm} is {float(h):.3g} (not > 0), so {what} is undefined"
-                + (" for these samples; use estimator='biased' or more samples." if estimator == "unbiased" else ".")
-            )
-    return hxy / torch.sqrt(hxx * hyy)
-
-
-def cka_chunked(X, Y, kernel="rbf", estimator="biased", *, bandwidth=1.0, sigma=None, median="all",
+def cka_chunked(X, Y, kernel="linear", estimator="biased", *, bandwidth=None, sigma=None, median=None,
                 block=None, max_bytes=_DEFAULT_BYTES, progress=None):
     r"""CKA with memory :math:`O(n\cdot\mathrm{block})`; equals ``alignbook.cka`` with the same options.
 
-    ``kernel``: ``"rbf"`` (:math:`\sigma` = ``bandwidth`` x the exact median distance of each
-    input, or ``sigma``), ``"distance"`` (gives dCor²) or ``"linear"``. ``block`` rows of the
-    Gram matrices are held at a time (default: as many as fit in ``max_bytes``, at most 512).
-    ``progress``: a tqdm bar over the blocks (None = shown only when it runs for more than 2 s).
+    ``kernel``: a :class:`~alignbook.Kernel`, ``"linear"`` (default, as ``alignbook.cka``),
+    ``"rbf"`` (:math:`\sigma` = ``bandwidth`` x the exact median distance of each input, or
+    ``sigma``) or ``"distance"`` (gives dCor²). ``block`` rows of the Gram matrices are held at a
+    time (default: as many as fit in ``max_bytes``, at most 512). ``progress``: a tqdm bar over
+    the blocks (None = shown only when it runs for more than 2 s).
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    kernel : Kernel or str
+        ``"linear"`` (default), ``"rbf"`` or ``"distance"``, or an :class:`~alignbook.Kernel` of those.
+    bandwidth, sigma, median : optional
+        Shorthands for ``Kernel.rbf(bandwidth, sigma=..., median=...)``; refused with other kernels.
+    estimator : {"biased", "unbiased"}
+        Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
+    block : int or None
+        Rows per block (default: from ``max_bytes``, at most 512).
+    max_bytes : float
+        Memory budget for the blocks.
+    progress : None or bool
+        A progress bar (None: only after 2 s).
+
+    Returns
+    -------
+    float or torch.Tensor
+        Equal to ``alignbook.cka`` with the same options, to rounding.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import cka_chunked
+    >>> X = np.random.default_rng(0).normal(size=(60, 3)) + 1e5
+    >>> abs(cka_chunked(X, X**2, block=7) - ab.cka(X, X**2)) < 1e-9
+    True
     """
-    X, Y, ctx = as_pair(X, Y, rescale=_scale_free(kernel, sigma))
-    return finish(_cka_value(X.detach(), Y.detach(), kernel, estimator, bandwidth, sigma, median,
-                             block, max_bytes, progress), ctx)
+    spec, X, Y, ctx, _, _ = _pair(X, Y, kernel, bandwidth, sigma, median, estimator)
+    refuse_constants(((X, "X"), (Y, "Y")), "CKA")
+    _, kx, ky, b = _bind(X, Y, spec, None, None, None, block, max_bytes, progress)
+    return finish(cka_from_sums(*_block_sums(kx, ky, X.shape[0], b, progress), estimator), ctx, "CKA")
 
 
 def distance_correlation_chunked(X, Y, estimator="biased", *, squared=False, block=None,
@@ -420,46 +404,49 @@ def distance_correlation_chunked(X, Y, estimator="biased", *, squared=False, blo
 
     dCor² is CKA with the distance kernel (Sejdinovic et al. 2013); returns dCor unless
     ``squared=True``. Memory :math:`O(n\cdot\mathrm{block})`, time :math:`O(n^2 d)`.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import distance_correlation_chunked
+    >>> X = np.random.default_rng(0).normal(size=(60, 2))
+    >>> abs(distance_correlation_chunked(X, X**2, block=9) - ab.distance_correlation(X, X**2)) < 1e-12
+    True
     """
-    X, Y, ctx = as_pair(X, Y, rescale=True)
-    r2 = _cka_value(X.detach(), Y.detach(), "distance", estimator, 1.0, None, "all", block, max_bytes,
-                    progress, what="distance correlation")
-    return dcor_from_squared(r2, estimator, squared, ctx)
+    squared = check_bool(squared, "squared")
+    spec, X, Y, ctx, _, _ = _pair(X, Y, "distance", None, None, None, estimator)
+    refuse_constants(((X, "X"), (Y, "Y")), "distance correlation")
+    _, kx, ky, b = _bind(X, Y, spec, None, None, None, block, max_bytes, progress)
+    r2 = cka_from_sums(*_block_sums(kx, ky, X.shape[0], b, progress), estimator, what="distance correlation")
+    return finish(dcor_finish(r2, estimator, squared), ctx, "distance correlation")
 
 
 # ----------------------------------------------------------------------------- RSA
-def _rdm_block(kind, P, start, stop, c0, c1):
-    if kind in ("euclidean", "sqeuclidean"):
-        D2 = P.block_exactish(start, stop, c0, c1) if kind == "euclidean" else P.block(start, stop, c0, c1)
-        return torch.sqrt(D2) if kind == "euclidean" else D2
-    return 1.0 - P[start:stop] @ P[c0:c1].T
-
-
-def _rdm_prep(X, kind, name):
-    if kind in ("euclidean", "sqeuclidean"):
-        return _SqDist(X)
-    if kind == "correlation":
-        if X.shape[1] < 2:
-            raise ValueError(f"rdm='correlation' needs at least 2 features per row; {name} has 1.")
-        Z = X - X.mean(dim=1, keepdim=True)
-        why = "constant across features"
-    else:
-        Z = X
-        why = "zero"
-    nrm = torch.linalg.vector_norm(Z, dim=1, keepdim=True)
-    if not bool((nrm > 0).all()):
-        raise ValueError(f"{int((nrm == 0).sum())} row(s) of {name} are {why}, so the RDM divides by 0.")
-    return Z / nrm
+def _rdm_block(rdm, P, start, stop, c0, c1):
+    if rdm == "euclidean":
+        return P.distances(start, stop, c0, c1)
+    if rdm == "sqeuclidean":
+        return P.block(start, stop, c0, c1)
+    return 0.5 * P.block(start, stop, c0, c1)  # 1 - z_i'z_j = |z_i - z_j|^2 / 2 for unit rows
 
 
 def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_bytes=_DEFAULT_BYTES,
                 progress=None):
     r"""Pearson RSA over the upper triangles of the two RDMs, in row blocks (memory :math:`O(n\cdot b)`).
 
-    Equals ``alignbook.rsa(X, Y, rdm, "pearson")`` to rounding. The Pearson correlation is
-    formed from sums of the RDM entries shifted by a reference value (the mean of the first
-    block), which keeps the one-pass sums well conditioned. ``compare="spearman"`` is refused:
-    it needs the global ranks of all :math:`n(n-1)/2` entries (use ``alignbook.rsa``).
+    Equals ``alignbook.rsa(X, Y, rdm, "pearson")`` to rounding, with the same Pearson finish and
+    the same refusal of an RDM that is constant to within rounding. The sums are of the RDM
+    entries shifted by a reference value (the mean of the first block), which keeps the one-pass
+    sums well conditioned. ``compare="spearman"`` is refused: it needs the global ranks of all
+    :math:`n(n-1)/2` entries (use ``alignbook.rsa``).
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import rsa_chunked
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> abs(rsa_chunked(X, X**3, "cosine", block=6) - ab.rsa(X, X**3, "cosine")) < 1e-12
+    True
     """
     X, Y, ctx = as_pair(X, Y, min_n=3, rescale=True)
     X, Y = X.detach(), Y.detach()
@@ -472,11 +459,12 @@ def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_byt
         )
     n = X.shape[0]
     b = _block_rows(n, block, max_bytes, 6)
-    P, Q = _rdm_prep(X, rdm, "X"), _rdm_prep(Y, rdm, "Y")
-    f = dict(dtype=REDUCTION_DTYPE, device=X.device)
-    m = 0
-    sa = sb = saa = sbb = sab = torch.zeros((), **f)
-    ca = cb = None
+    if rdm in ("euclidean", "sqeuclidean"):
+        P, Q = SqDistances(X), SqDistances(Y)
+    else:
+        P, Q = SqDistances(unit_rows(X, rdm, "X")), SqDistances(unit_rows(Y, rdm, "Y"))
+    total, ca, cb = None, None, None
+    top_a = top_b = 0.0
     for start, stop, c0, c1, mirrored in _upper_stripes(n, b, progress, "RSA blocks"):
         a, c = _rdm_block(rdm, P, start, stop, c0, c1), _rdm_block(rdm, Q, start, stop, c0, c1)
         if not mirrored:
@@ -485,60 +473,63 @@ def rsa_chunked(X, Y, rdm="euclidean", compare="pearson", *, block=None, max_byt
             continue
         if ca is None:
             ca, cb = a.mean(), c.mean()
-        a, c = a.reshape(-1) - ca, c.reshape(-1) - cb
-        m += a.numel()
-        sa, sb = sa + a.sum(), sb + c.sum()
-        saa, sbb, sab = saa + (a * a).sum(), sbb + (c * c).sum(), sab + (a * c).sum()
-    vaa = saa - sa * sa / m
-    vbb = sbb - sb * sb / m
-    for v, nm in ((vaa, "X"), (vbb, "Y")):
-        if not bool(v > 0):
-            raise ValueError(
-                f"all entries of the RDM of {nm} are equal, so its correlation with the other RDM is "
-                "0/0 (undefined)."
-            )
-    return finish((sab - sa * sb / m) / torch.sqrt(vaa * vbb), ctx)
+        top_a, top_b = max(top_a, float(a.abs().max())), max(top_b, float(c.abs().max()))
+        part = pearson_sums(a.to(REDUCTION_DTYPE), c.to(REDUCTION_DTYPE), ca, cb)
+        total = part if total is None else total + part
+    eps = torch.finfo(X.dtype).eps
+    tol_a = rdm_tolerance(rdm, X.shape[1], top_a, eps)
+    tol_b = rdm_tolerance(rdm, Y.shape[1], top_b, eps)
+    return finish(pearson_finish(total, ("X", "Y"), tol_a, tol_b), ctx, "RSA")
 
 
 # ----------------------------------------------------------------------------- mutual kNN
-def _knn_block_topk(Z, sq, k, metric, start, stop):
-    S = Z[start:stop] @ Z.T
-    if metric == "euclidean":
-        S = 2.0 * S - sq[None, :]
-    rows = torch.arange(stop - start, device=Z.device)
-    S[rows, rows + start] = -torch.inf
-    vals, idx = torch.topk(S, k, dim=1, largest=True, sorted=True)
-    kth = vals[:, -1:]
-    # rows whose k-th value is tied with a value outside the chosen k: redo them with a stable sort
-    n_ge = (S >= kth).sum(1)
-    tied = (n_ge > k).nonzero(as_tuple=True)[0]
-    if tied.numel():
-        idx[tied] = torch.sort(S[tied], dim=1, descending=True, stable=True).indices[:, :k]
-    return idx
-
-
 def mutual_knn_chunked(X, Y, k=10, metric="cosine", *, block=None, max_bytes=_DEFAULT_BYTES,
                        dtype=None, progress=None):
-    r"""Mutual k-NN alignment in row blocks with ``topk`` (memory :math:`O(n\cdot b)`).
+    r"""Mutual k-NN alignment in row blocks (memory :math:`O(n\cdot b)`), with ``block`` from a memory budget.
 
-    Equals ``alignbook.mutual_knn(X, Y, k, metric)``: the same neighbour sets (the query itself
-    excluded; a tie at the k-th neighbour resolved towards the smaller index), but selected with
-    ``topk`` instead of a full sort of each row, and both spaces handled in the same pass so the
-    ``(n, k)`` index arrays are never stored.
+    Equals ``alignbook.mutual_knn(X, Y, k, metric)``: the same core (similarity blocks,
+    neighbour weights with the fractional tie rule of :mod:`alignbook.core.knn`, the same
+    finish), both spaces handled in the same pass so no ``(n, k)`` index array is stored.
+
+
+    Parameters
+    ----------
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    k : int
+        Neighbours per sample.
+    metric : {"cosine", "euclidean"}
+        The similarity.
+    block : int or None
+        Rows per block (default: from ``max_bytes``).
+    max_bytes : float
+        Memory budget.
+    dtype : None or "float32"
+        Computation precision (float64 by default).
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    float or torch.Tensor
+        Equal to ``alignbook.mutual_knn``.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import mutual_knn_chunked
+    >>> X = np.random.default_rng(0).integers(0, 3, size=(50, 2)).astype(float) + 1  # many ties
+    >>> mutual_knn_chunked(X, X**2, k=5, block=7) == ab.mutual_knn(X, X**2, k=5)
+    True
     """
     X, Y, ctx = as_pair(X, Y, dtype=dtype, min_n=2, rescale=True)
     X, Y = X.detach(), Y.detach()
     n = X.shape[0]
     k = check_int(k, "k", 1, n - 1, " (the number of other samples, n - 1)")
-    check_choice(metric, "metric", ("cosine", "euclidean"))
-    b = _block_rows(n, block, max_bytes, 4, cap=None)  # kNN: full rows for topk; taller is faster
-
-    Zx, Zy = _knn_prep(X, metric, "X"), _knn_prep(Y, metric, "Y")
-    sqx, sqy = (Zx * Zx).sum(1), (Zy * Zy).sum(1)
-    shared = 0
-    for start in _blocks(n, b, progress, "mutual kNN"):
-        stop = min(start + b, n)
-        ix = _knn_block_topk(Zx, sqx, k, metric, start, stop)
-        iy = _knn_block_topk(Zy, sqy, k, metric, start, stop)
-        shared += int((ix[:, :, None] == iy[:, None, :]).sum())
-    return finish(torch.tensor(shared / (n * k), dtype=X.dtype, device=X.device), ctx)
+    check_choice(metric, "metric", METRICS)
+    b = _block_rows(n, block, max_bytes, 8, cap=None)  # kNN: full rows; taller is faster
+    refuse_constants(((X, "X"), (Y, "Y")), "mutual k-NN", "every sample is equally near every other, so its neighbour sets carry no information")
+    Zx, Zy = knn_space(X, metric, "X"), knn_space(Y, metric, "Y")
+    shared = shared_neighbours(Zx, Zy, k, metric, _blocks(n, b, progress, "mutual kNN"), b)
+    return finish(mutual_knn_finish(shared, n, k).to(X.dtype), ctx, "mutual k-NN")

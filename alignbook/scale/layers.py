@@ -1,19 +1,21 @@
 r"""All layer pairs at once: the L1-by-L2 matrix of a measure between two models' layers.
 
-:func:`layer_matrix` takes lists of per-layer representations (each ``(n, d_l)``, the same
+:func:`.layer_matrix` takes lists of per-layer representations (each ``(n, d_l)``, the same
 ``n`` rows everywhere) and returns the matrix :math:`M_{lm} = \mathrm{measure}(X_l, Y_m)`.
 
-Per-layer work is done once per layer, not once per pair:
+Per-layer work is done once per layer, not once per pair, and every entry is finished by the
+CKA core of :mod:`alignbook.core.hsic` (the same sums, guards and messages as
+:func:`~alignbook.measures.cka`):
 
-* ``"linear_cka"`` (biased or unbiased): each layer is centred once and its self-HSIC and the
-  vectors of Song et al.'s estimator (:math:`r = \operatorname{diag}K`,
-  :math:`\tilde K\mathbf 1`) computed once; a pair then costs one product
-  :math:`\|X_l^\top Y_m\|_F^2` (:math:`O(n d_l d_m)`) plus :math:`O(n)`. When ``n`` is small
-  next to the widths, the centred Grams :math:`X_lX_l^\top` are formed once per layer instead
-  and all pairs come from one matrix product of the stacked, flattened Grams.
-* ``"rbf_cka"`` / ``"distance_cka"``: each layer's centred (or U-centred) Gram matrix is
-  formed once (this route holds ``L1 + L2`` matrices of size ``n x n``; it refuses when they
-  exceed ``max_bytes``); all pairs are one matrix product of the flattened Grams.
+* ``"linear_cka"`` (biased or unbiased): each layer is rescaled (exact powers of two), centred
+  once, and its row norms and self-HSIC computed once; a pair then costs one product
+  :math:`\|X_l^\top Y_m\|_F^2` (:math:`O(n d_l d_m)`) plus :math:`O(n)`, so the unbiased matrix
+  costs what the biased one does. When ``n`` is small next to the widths, the centred Grams
+  :math:`X_lX_l^\top` are formed once per layer instead and all pairs come from one matrix
+  product of the stacked, flattened Grams.
+* ``"rbf_cka"`` / ``"distance_cka"``: each layer's centred HSIC-equivalent Gram matrix is formed
+  once (this route holds ``L1 + L2`` matrices of size ``n x n``; it refuses when they exceed
+  ``max_bytes``); all pairs are one matrix product of the flattened Grams.
 * any callable ``measure(X, Y) -> float``: evaluated per pair (with a progress bar).
 
 With ``Ys=None`` the matrix of ``Xs`` against itself is computed, using symmetry.
@@ -23,7 +25,18 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._validate import as_matrix, check_choice
+from ..core.guards import (
+    as_matrix,
+    check_choice,
+    check_estimator,
+    check_positive,
+    check_progress,
+    pow2_rescale,
+    refuse_constant,
+)
+from ..core.hsic import FeatureRep, HSICSums, center, centered_sums, cka_from_sums, feature_sums
+from ..core.kernels import Kernel
+from ..core.linalg import cross_fro2
 from ._progress import progress_bar
 
 __all__ = ["layer_matrix"]
@@ -47,71 +60,107 @@ def _as_layers(layers, name):
     return out
 
 
-class _Lin:
-    """Per-layer prepared quantities for linear CKA."""
-
-    def __init__(self, X):
-        self.Xc = X - X.mean(0, keepdim=True)
-        self.r = (self.Xc * self.Xc).sum(1)
-        s = self.Xc.sum(0)
-        self.k1 = self.Xc @ s - self.r  # (K~ 1)
-        self.sk = float(s @ s) - float(self.r.sum())  # 1' K~ 1
-        self.K = None
-
-
-def _hsic_pair(a: _Lin, b: _Lin, cross2: float, n: int, est: str) -> float:
-    if est == "biased":
-        return cross2 / (n - 1) ** 2
-    tr = cross2 - float(a.r @ b.r)
-    return (tr + a.sk * b.sk / ((n - 1) * (n - 2)) - 2.0 * float(a.k1 @ b.k1) / (n - 2)) / (n * (n - 3))
-
-
-def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased", bandwidth: float = 1.0,
+def layer_matrix(Xs, Ys=None, measure="linear_cka", *, estimator: str = "biased", bandwidth=None,
                  route: str = "auto", max_bytes: float = 2 * 2**30, progress=None) -> np.ndarray:
     """The ``(len(Xs), len(Ys))`` matrix of ``measure`` over all layer pairs (a float64 NumPy array).
 
-    ``measure``: ``"linear_cka"``, ``"rbf_cka"`` (bandwidth x median distance per layer),
-    ``"distance_cka"`` (= dCor²), or any callable ``measure(X, Y) -> float``. ``estimator``:
-    ``"biased"`` or ``"unbiased"`` for the named measures. ``route`` (linear only): ``"features"``,
-    ``"samples"`` (stacked Grams) or ``"auto"``. Each entry equals ``alignbook.cka`` on that pair.
+    ``measure``: ``"linear_cka"``, ``"rbf_cka"`` (``bandwidth`` (default 1) x median distance per
+    layer), ``"distance_cka"`` (= dCor²), a :class:`~alignbook.Kernel` (CKA with it: linear, RBF
+    or distance), or any callable ``measure(X, Y) -> float``.
+    ``estimator``: ``"biased"`` or ``"unbiased"`` for the named measures. ``route`` (linear only):
+    ``"features"``, ``"samples"`` (stacked Grams) or ``"auto"``. Each entry equals
+    ``alignbook.cka`` on that pair; a constant layer is refused with the same message.
+
+
+    Parameters
+    ----------
+    Xs, Ys : list of array-like
+        Per-layer representations ``(n, d_l)`` with the same rows (``Ys=None``: ``Xs`` against itself).
+    measure : str, Kernel or callable
+        ``"linear_cka"``, ``"rbf_cka"``, ``"distance_cka"`` or ``measure(X, Y) -> float``.
+    estimator : {"biased", "unbiased"}
+        Gretton et al.'s V-statistic or Song et al.'s U-statistic (``n >= 4``).
+    bandwidth : float or None
+        ``"rbf_cka"`` only (default 1).
+    route : {"auto", "features", "samples"}
+        Linear only.
+    max_bytes : float
+        Memory budget of the Gram routes.
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``(len(Xs), len(Ys))`` float64 matrix.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import layer_matrix
+    >>> g = np.random.default_rng(0)
+    >>> X = g.normal(size=(50, 4))
+    >>> M = layer_matrix([X, X**2], [2 * X, np.tanh(X)], estimator="unbiased")
+    >>> M.shape, float(M[0, 0]), bool(abs(M[1, 1] - ab.cka(X**2, np.tanh(X), estimator="unbiased")) < 1e-12)
+    ((2, 2), 1.0, True)
     """
-    Xl = _as_layers(Xs, "Xs")
+    check_progress(progress)
     sym = Ys is None
+    Xl = _as_layers(Xs, "Xs")
     Yl = Xl if sym else _as_layers(Ys, "Ys")
     n = Xl[0].shape[0]
     if Yl[0].shape[0] != n:
         raise ValueError(f"Xs have n={n} rows but Ys have n={Yl[0].shape[0]}; the rows must be the same examples.")
     L1, L2 = len(Xl), len(Yl)
-    if callable(measure):
+    if callable(measure) and not isinstance(measure, Kernel):
+        if bandwidth is not None:
+            raise ValueError("bandwidth= applies to measure='rbf_cka' only; put it in the callable instead.")
         M = np.empty((L1, L2))
         pairs = [(i, j) for i in range(L1) for j in range(L2) if not sym or j >= i]
         for i, j in progress_bar(pairs, progress, desc="layer pairs"):
             v = measure(Xs[i], (Xs if sym else Ys)[j])
             M[i, j] = float(v.detach().cpu().item() if isinstance(v, torch.Tensor) else v)
+            if not np.isfinite(M[i, j]):
+                raise ValueError(f"measure returned {M[i, j]} for the pair ({i}, {j}); it must return finite values.")
             if sym:
                 M[j, i] = M[i, j]
         return M
-    check_choice(measure, "measure", NAMED)
-    check_choice(estimator, "estimator", ("biased", "unbiased"))
+    if isinstance(measure, Kernel):
+        spec = measure.require(("linear", "rbf", "distance"), "layer_matrix (callables and precomputed "
+                               "Grams: pass measure=functools.partial(alignbook.cka, kernel=...))")
+        if bandwidth is not None:
+            raise ValueError("bandwidth= cannot be combined with a Kernel object; put it in Kernel.rbf(...).")
+    else:
+        check_choice(measure, "measure", NAMED)
+        if bandwidth is not None and measure != "rbf_cka":
+            raise ValueError(f"bandwidth= applies to measure='rbf_cka' only, not measure={measure!r}.")
+        spec = {"linear_cka": Kernel.linear(), "distance_cka": Kernel.distance()}.get(measure) or \
+            Kernel.rbf(1.0 if bandwidth is None else bandwidth)
     check_choice(route, "route", ("auto", "features", "samples"))
-    if n < (4 if estimator == "unbiased" else 2):
-        raise ValueError(f"the layers have n={n} rows; estimator={estimator!r} needs at least {4 if estimator == 'unbiased' else 2}.")
+    max_bytes = check_positive(max_bytes, "max_bytes")
+    check_estimator(estimator, n, ("Xs", "Ys"))
     for t, nm in [(t, f"Xs[{i}]") for i, t in enumerate(Xl)] + ([] if sym else [(t, f"Ys[{i}]") for i, t in enumerate(Yl)]):
-        if bool((t == t[0:1]).all()):
-            raise ValueError(f"{nm} is constant (all rows identical), so CKA with it is 0/0, undefined.")
-    if measure == "linear_cka":
+        refuse_constant(t, nm, "CKA")
+    if spec.rescalable:  # CKA with this kernel is scale invariant: exact powers of two per layer
+        Xl = [pow2_rescale(t) for t in Xl]
+        Yl = Xl if sym else [pow2_rescale(t) for t in Yl]
+    if spec.name == "linear":
         return _linear(Xl, Yl, sym, n, estimator, route, max_bytes, progress)
-    return _kernel(Xl, Yl, sym, n, "rbf" if measure == "rbf_cka" else "distance", estimator, bandwidth, max_bytes, progress)
+    return _kernel(Xl, Yl, sym, n, spec, estimator, max_bytes, progress)
 
 
-def _check_self(h, what):
-    if not h > 0:
-        raise ValueError(f"the self-HSIC of {what} is {h:.3g} (not > 0), so CKA is undefined; use estimator='biased' or more samples.")
+def _fill(M, pairs, sxy, sx, sy, est, sym, names, progress):
+    for i, j in progress_bar(pairs, progress, desc="layer pairs"):
+        M[i, j] = float(cka_from_sums(sxy(i, j), sx[i], sy[j], est, (names[0](i), names[1](j))))
+        if sym:
+            M[j, i] = M[i, j]
+    return M
 
 
 def _linear(Xl, Yl, sym, n, est, route, max_bytes, progress):
-    A = [_Lin(X) for X in Xl]
-    B = A if sym else [_Lin(Y) for Y in Yl]
+    unb = est == "unbiased"
+    A = [FeatureRep(X) for X in Xl]
+    B = A if sym else [FeatureRep(Y) for Y in Yl]
     dmean = np.mean([a.Xc.shape[1] for a in A] + [b.Xc.shape[1] for b in B])
     gram_bytes = 8 * n * n * (len(A) + (0 if sym else len(B)))
     if route == "auto":
@@ -124,31 +173,23 @@ def _linear(Xl, Yl, sym, n, est, route, max_bytes, progress):
         cross = GA @ GB.T  # <K_l, L_m> = ||X_l' Y_m||^2 for centred features
         selfA = torch.diagonal(cross) if sym else (GA * GA).sum(1)
         selfB = torch.diagonal(cross) if sym else (GB * GB).sum(1)
-        c = lambda i, j: float(cross[i, j])  # noqa: E731
-        sa = [float(x) for x in selfA]
-        sb = [float(x) for x in selfB]
+        sx = [centered_sums(a, a, selfA[i], unb) for i, a in enumerate(A)]
+        sy = sx if sym else [centered_sums(b, b, selfB[j], unb) for j, b in enumerate(B)]
+
+        def sxy(i, j):
+            return sx[i] if (sym and i == j) else centered_sums(A[i], B[j], cross[i, j], unb)
     else:
-        c = lambda i, j: float((A[i].Xc.T @ B[j].Xc).square().sum())  # noqa: E731
-        sa = [float((a.Xc.T @ a.Xc).square().sum()) for a in A]
-        sb = sa if sym else [float((b.Xc.T @ b.Xc).square().sum()) for b in B]
-    hA = [_hsic_pair(a, a, s, n, est) for a, s in zip(A, sa)]
-    hB = hA if sym else [_hsic_pair(b, b, s, n, est) for b, s in zip(B, sb)]
-    for i, h in enumerate(hA):
-        _check_self(h, f"Xs[{i}]")
-    for j, h in enumerate(hB):
-        _check_self(h, f"Ys[{j}]")
-    M = np.empty((len(A), len(B)))
+        sx = [feature_sums(a, a, unb) for a in A]
+        sy = sx if sym else [feature_sums(b, b, unb) for b in B]
+
+        def sxy(i, j):
+            return sx[i] if (sym and i == j) else centered_sums(A[i], B[j], cross_fro2(A[i].Xc, B[j].Xc), unb)
     pairs = [(i, j) for i in range(len(A)) for j in range(len(B)) if not sym or j >= i]
-    for i, j in progress_bar(pairs, progress, desc="layer pairs"):
-        M[i, j] = 1.0 if (sym and i == j) else _hsic_pair(A[i], B[j], c(i, j), n, est) / np.sqrt(hA[i] * hB[j])
-        if sym:
-            M[j, i] = M[i, j]
-    return M
+    names = (lambda i: f"Xs[{i}]", (lambda j: f"Xs[{j}]") if sym else (lambda j: f"Ys[{j}]"))
+    return _fill(np.empty((len(A), len(B))), pairs, sxy, sx, sy, est, sym, names, progress)
 
 
-def _kernel(Xl, Yl, sym, n, kernel, est, bandwidth, max_bytes, progress):
-    from ..measures.kernels import _center, _gram, _u_center
-
+def _kernel(Xl, Yl, sym, n, spec, est, max_bytes, progress):
     gram_bytes = 8 * n * n * (len(Xl) + (0 if sym else len(Yl)))
     if gram_bytes > max_bytes:
         raise ValueError(
@@ -156,23 +197,28 @@ def _kernel(Xl, Yl, sym, n, kernel, est, bandwidth, max_bytes, progress):
             f"({gram_bytes / 2**30:.1f} GiB > max_bytes={max_bytes / 2**30:.1f} GiB); raise max_bytes or pass "
             "measure=functools.partial(alignbook.scale.cka_chunked, kernel=...) to work pair by pair in blocks."
         )
-    cen = _center if est == "biased" else _u_center
-    den = (n - 1) ** 2 if est == "biased" else n * (n - 3)
 
     def prep(ts, nm):
-        return torch.stack([cen(_gram(t, kernel, bandwidth, None, "all", f"{nm}[{i}]")).reshape(-1)
-                            for i, t in enumerate(progress_bar(ts, progress, desc=f"{nm} Grams"))])
+        flat, parts = [], []
+        for i, t in enumerate(progress_bar(ts, progress, desc=f"{nm} Grams")):
+            K = center(spec.bind(t, f"{nm}[{i}]").hsic_gram())
+            k, dk = K.sum(1), torch.diagonal(K).clone()
+            flat.append(K.reshape(-1))
+            parts.append((k, dk))
+        return torch.stack(flat), parts
 
-    GA = prep(Xl, "Xs")
-    GB = GA if sym else prep(Yl, "Ys")
-    cross = (GA @ GB.T) / den
-    hA = (GA * GA).sum(1) / den
-    hB = hA if sym else (GB * GB).sum(1) / den
-    for i, h in enumerate(hA.tolist()):
-        _check_self(h, f"Xs[{i}]")
-    for j, h in enumerate(hB.tolist()):
-        _check_self(h, f"Ys[{j}]")
-    M = (cross / torch.sqrt(hA[:, None] * hB[None, :])).cpu().numpy()
-    if sym:
-        np.fill_diagonal(M, 1.0)
-    return M
+    GA, pa = prep(Xl, "Xs")
+    GB, pb = (GA, pa) if sym else prep(Yl, "Ys")
+    cross = GA @ GB.T
+
+    def sums(kl, p, q):
+        (k, dk), (l, dl) = p, q
+        return HSICSums(n=n, kl=kl, k_sum=k.sum(), l_sum=l.sum(), k_dot_l=k @ l, diag=dk @ dl,
+                        k_trace=dk.sum(), l_trace=dl.sum(), kt_dot_lt=(k - dk) @ (l - dl))
+
+    sx = [sums(cross[i, i] if sym else (GA[i] * GA[i]).sum(), pa[i], pa[i]) for i in range(len(pa))]
+    sy = sx if sym else [sums((GB[j] * GB[j]).sum(), pb[j], pb[j]) for j in range(len(pb))]
+    pairs = [(i, j) for i in range(len(pa)) for j in range(len(pb)) if not sym or j >= i]
+    names = (lambda i: f"Xs[{i}]", (lambda j: f"Xs[{j}]") if sym else (lambda j: f"Ys[{j}]"))
+    return _fill(np.empty((len(pa), len(pb))), pairs, lambda i, j: sums(cross[i, j], pa[i], pb[j]),
+                 sx, sy, est, sym, names, progress)

@@ -3,18 +3,19 @@ r"""Statistics for any measure: permutation test, bootstrap confidence interval,
 All three take a measure as a callable ``measure(X, Y) -> float`` (any function of
 :mod:`alignbook.measures`, a ``functools.partial`` of one with options, a chunked or streamed
 route, or your own) and paired rows ``X`` (n, d1), ``Y`` (n, d2) as NumPy arrays or tensors.
-Randomness comes from ``seed`` alone (a private ``torch.Generator``), so a result is
-reproducible and global RNG state is untouched.
+Randomness comes from ``seed`` alone (a non-negative integer seeding a private
+``torch.Generator``, or a generator passed in), so a result is reproducible and global RNG
+state is untouched.
 
-* :func:`permutation_test`: the null hypothesis is "no relation between the pairing of rows",
+* :func:`.permutation_test`: the null hypothesis is "no relation between the pairing of rows",
   simulated by permuting the rows of ``Y``. With ``P`` permutations and ``c`` null values at
   least as extreme as the observed one, the p-value is :math:`(1 + c)/(1 + P)` (Phipson & Smyth
   2010): never 0, and a valid test at every level.
-* :func:`bootstrap_ci`: resample the *examples* (row pairs) and take an interval from the
+* :func:`.bootstrap_ci`: resample the *examples* (row pairs) and take an interval from the
   re-computed measure. The default draws half of the rows without replacement (half-sampling),
   because the classical bootstrap repeats rows, and a repeated row inflates every dependence
   measure; the percentile and basic bootstrap are available with a warning when that shows.
-* :func:`calibrated_score`: observed value minus the mean of the permutation null (as in Gröger
+* :func:`.calibrated_score`: observed value minus the mean of the permutation null (as in Gröger
   et al. 2026), so that 0 means "what unrelated representations of these shapes give"; the
   null's standard deviation and the p-value come with it.
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .._validate import as_pair, check_choice, check_int
+from ..core.guards import as_pair, check_choice, check_int, check_progress, make_generator
 from ._progress import progress_bar
 
 __all__ = [
@@ -43,21 +44,40 @@ __all__ = [
 
 @dataclass(frozen=True)
 class PermutationResult:
-    """Outcome of :func:`permutation_test` (``null`` holds the permuted values)."""
+    """Outcome of :func:`.permutation_test` (``null`` holds the permuted values).
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import permutation_test
+    >>> X = np.random.default_rng(0).normal(size=(20, 2))
+    >>> r = permutation_test(ab.cka, X, X, n_permutations=9, seed=0)
+    >>> r.p_value, r.n_permutations, r.seed, r.null.shape
+    (0.1, 9, 0, (9,))
+    """
 
     statistic: float
     p_value: float
     n_permutations: int
-    seed: int
+    seed: int | None
     alternative: str
     null: np.ndarray = field(repr=False)
 
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Outcome of :func:`bootstrap_ci`: the estimate on all rows and the interval ``[low, high]``.
+    """Outcome of :func:`.bootstrap_ci`: the estimate on all rows and the interval ``[low, high]``.
 
     ``samples`` holds the measure on each resample of ``resample_size`` rows.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import bootstrap_ci
+    >>> X = np.random.default_rng(0).normal(size=(20, 2))
+    >>> b = bootstrap_ci(ab.cka, X, X**3, n_boot=10, seed=0)
+    >>> b.level, b.n_boot, b.resample_size, b.samples.shape
+    (0.95, 10, 10, (10,))
     """
 
     statistic: float
@@ -66,14 +86,24 @@ class BootstrapResult:
     level: float
     method: str
     n_boot: int
-    seed: int
+    seed: int | None
     resample_size: int
     samples: np.ndarray = field(repr=False)
 
 
 @dataclass(frozen=True)
 class CalibratedScore:
-    """Outcome of :func:`calibrated_score`: ``score = statistic - null_mean``."""
+    """Outcome of :func:`.calibrated_score`: ``score = statistic - null_mean``.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import calibrated_score
+    >>> X = np.random.default_rng(0).normal(size=(20, 2))
+    >>> c = calibrated_score(ab.cka, X, X**3, n_permutations=10, seed=0)
+    >>> bool(abs(c.score - (c.statistic - c.null_mean)) < 1e-15)
+    True
+    """
 
     score: float
     statistic: float
@@ -81,7 +111,7 @@ class CalibratedScore:
     null_std: float
     p_value: float
     n_permutations: int
-    seed: int
+    seed: int | None
     null: np.ndarray = field(repr=False)
 
 
@@ -119,12 +149,23 @@ def _validated(X, Y):
     return Xt.shape[0]
 
 
-def permutation_null(measure, X, Y, *, n_permutations: int = 1000, seed: int = 0, progress=None) -> np.ndarray:
-    """The measure on ``(X, Y[perm])`` for ``n_permutations`` random row permutations (float64 array)."""
+def permutation_null(measure, X, Y, *, n_permutations: int = 1000, seed=0, progress=None) -> np.ndarray:
+    """The measure on ``(X, Y[perm])`` for ``n_permutations`` random row permutations (float64 array).
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import permutation_null
+    >>> X = np.random.default_rng(0).normal(size=(30, 2))
+    >>> null = permutation_null(ab.cka, X, X, n_permutations=5, seed=1)
+    >>> null.shape, bool((null < 1).all())
+    ((5,), True)
+    """
     _check_measure(measure)
+    check_progress(progress)
     n = _validated(X, Y)
     P = check_int(n_permutations, "n_permutations", 1)
-    g = torch.Generator(device="cpu").manual_seed(int(seed))
+    g, _ = make_generator(seed)
     null = np.empty(P, dtype=np.float64)
     for p in progress_bar(range(P), progress, desc="permutations"):
         null[p] = _value(measure, X, _take(Y, torch.randperm(n, generator=g)), "permuted rows")
@@ -140,7 +181,7 @@ def _p_value(obs: float, null: np.ndarray, alternative: str) -> float:
     return min(1.0, 2.0 * min(_p_value(obs, null, "greater"), _p_value(obs, null, "less")))
 
 
-def permutation_test(measure, X, Y, *, n_permutations: int = 1000, seed: int = 0,
+def permutation_test(measure, X, Y, *, n_permutations: int = 1000, seed=0,
                      alternative: str = "greater", progress=None) -> PermutationResult:
     r"""Permutation test of "no relation between X and Y" for any measure.
 
@@ -148,16 +189,47 @@ def permutation_test(measure, X, Y, *, n_permutations: int = 1000, seed: int = 0
     :math:`(1 + \#\{\text{null} \ge \text{observed}\})/(1 + P)` for ``alternative="greater"`` (a
     similarity; use ``"less"`` for a distance, ``"two-sided"`` for twice the smaller one-sided
     p-value, capped at 1). The smallest attainable p-value is :math:`1/(P+1)`.
+
+
+    Parameters
+    ----------
+    measure : callable
+        ``measure(X, Y) -> float``.
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    n_permutations : int
+        Number of row permutations of ``Y``.
+    seed : int or generator
+        A non-negative integer, a ``torch.Generator`` or a ``numpy.random.Generator``.
+    alternative : {"greater", "less", "two-sided"}
+        The direction of the test.
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    PermutationResult
+        The statistic, the p-value and the null values.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import permutation_test
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> permutation_test(ab.cka, X, X**3, n_permutations=99, seed=0).p_value  # 1/(P+1): nothing beats it
+    0.01
     """
     _check_measure(measure)
     check_choice(alternative, "alternative", ("greater", "less", "two-sided"))
     _validated(X, Y)
+    g, seed_int = make_generator(seed)
     obs = _value(measure, X, Y, "the observed rows")
-    null = permutation_null(measure, X, Y, n_permutations=n_permutations, seed=seed, progress=progress)
-    return PermutationResult(obs, _p_value(obs, null, alternative), null.size, int(seed), alternative, null)
+    null = permutation_null(measure, X, Y, n_permutations=n_permutations, seed=g, progress=progress)
+    return PermutationResult(obs, _p_value(obs, null, alternative), null.size, seed_int, alternative, null)
 
 
-def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0,
+def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed=0,
                  method: str = "subsample", subsample_size=None, progress=None) -> BootstrapResult:
     r"""Confidence interval over examples for any measure, by resampling the row pairs.
 
@@ -186,23 +258,61 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
        distribution is shifted upward, most visibly when the dependence is weak, and the interval
        under-covers. When it does not even contain the observed value, a ``UserWarning`` says so.
        ``"subsample"`` has no repeated rows. To ask whether there is any relation at all, use
-       :func:`permutation_test` or :func:`calibrated_score`.
+       :func:`.permutation_test` or :func:`.calibrated_score`.
+
+
+    Parameters
+    ----------
+    measure : callable
+        ``measure(X, Y) -> float``.
+    X, Y : array-like or torch.Tensor
+        Paired representations, shapes ``(n, d1)`` and ``(n, d2)`` (both NumPy-like or both tensors
+        on one device).
+    n_boot : int
+        Number of resamples (>= 2).
+    level : float
+        Coverage in (0, 1).
+    seed : int or generator
+        As in :func:`.permutation_test`.
+    method : {"subsample", "percentile", "basic"}
+        How rows are drawn and the interval formed.
+    subsample_size : int or None
+        Rows per half-sample (default ``n // 2``).
+    progress : None or bool
+        A progress bar.
+
+    Returns
+    -------
+    BootstrapResult
+        The estimate, the interval and the resampled values.
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import bootstrap_ci
+    >>> X = np.random.default_rng(0).normal(size=(60, 3))
+    >>> res = bootstrap_ci(ab.cka, X, X + np.random.default_rng(1).normal(size=(60, 3)), n_boot=50, seed=0)
+    >>> res.method, res.resample_size, bool(res.low < res.statistic < res.high)
+    ('subsample', 30, True)
     """
     _check_measure(measure)
     check_choice(method, "method", ("subsample", "percentile", "basic"))
+    check_progress(progress)
     B = check_int(n_boot, "n_boot", 2)
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+    if isinstance(level, (bool, np.bool_)) or not isinstance(level, (int, float)):
+        raise TypeError(f"level must be a number strictly between 0 and 1, e.g. 0.95; got {level!r}.")
+    if not 0 < level < 1:
         raise ValueError(f"level={level!r} must be a number strictly between 0 and 1, e.g. 0.95.")
     n = _validated(X, Y)
     if method == "subsample":
         if n < 4:
-            raise ValueError(f"method='subsample' needs n >= 4 paired rows (it draws half of them); got n={n}.")
+            raise ValueError(f"X and Y have n={n} paired rows; method='subsample' needs n >= 4 (it draws half of them).")
         m = n // 2 if subsample_size is None else check_int(
             subsample_size, "subsample_size", 2, n - 1, " (rows per subsample, fewer than n)")
     elif subsample_size is not None:
         raise ValueError(f"subsample_size is only used by method='subsample', not method={method!r}.")
+    g, seed_int = make_generator(seed)
     obs = _value(measure, X, Y, "the observed rows")
-    g = torch.Generator(device="cpu").manual_seed(int(seed))
     samples = np.empty(B, dtype=np.float64)
     for b in progress_bar(range(B), progress, desc="bootstrap"):
         if method == "subsample":
@@ -215,7 +325,7 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
     if method == "subsample":
         c = math.sqrt(m / (n - m))
         return BootstrapResult(obs, float(obs - c * (qhi - obs)), float(obs - c * (qlo - obs)), float(level),
-                               method, B, int(seed), m, samples)
+                               method, B, seed_int, m, samples)
     if method == "basic":
         qlo, qhi = 2 * obs - qhi, 2 * obs - qlo
     if not qlo <= obs <= qhi:
@@ -226,10 +336,10 @@ def bootstrap_ci(measure, X, Y, *, n_boot: int = 1000, level: float = 0.95, seed
             "/ calibrated_score to test for a relation.",
             UserWarning, stacklevel=2,
         )
-    return BootstrapResult(obs, float(qlo), float(qhi), float(level), method, B, int(seed), n, samples)
+    return BootstrapResult(obs, float(qlo), float(qhi), float(level), method, B, seed_int, n, samples)
 
 
-def calibrated_score(measure, X, Y, *, n_permutations: int = 200, seed: int = 0,
+def calibrated_score(measure, X, Y, *, n_permutations: int = 200, seed=0,
                      alternative: str = "greater", progress=None) -> CalibratedScore:
     r"""Observed value minus the permutation-null mean (Gröger et al. 2026).
 
@@ -239,7 +349,17 @@ def calibrated_score(measure, X, Y, *, n_permutations: int = 200, seed: int = 0,
     representations (it is far from 0 for biased CKA at high width / low ``n``); subtracting it
     makes scores comparable across widths and depths. Also returned: the null's standard
     deviation (ddof=1) and the permutation p-value. For CKA the null mean is known exactly
-    (:func:`alignbook.cka_permutation_mean`: no permutations needed, 0 for the unbiased estimator).
+    (:func:`~alignbook.measures.cka_permutation_mean`: no permutations needed, 0 for the unbiased estimator).
+
+    Examples
+    --------
+    >>> import numpy as np, alignbook as ab
+    >>> from alignbook.scale import calibrated_score
+    >>> g = np.random.default_rng(0)
+    >>> X, Y = g.normal(size=(40, 30)), g.normal(size=(40, 20))  # unrelated but wide
+    >>> c = calibrated_score(ab.cka, X, Y, n_permutations=50, seed=0)
+    >>> bool(c.statistic > 0.3 and abs(c.score) < 3 * c.null_std)
+    True
     """
     res = permutation_test(measure, X, Y, n_permutations=n_permutations, seed=seed,
                            alternative=alternative, progress=progress)

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from ...device import pick, rng
-from ...measures import distance_alignment, kernel_alignment
+from ...measures import distance_misalignment, kernel_alignment
 from .._registry import Comparisons, check
 from ._routes import _unit_rows, _pair, _random_orthogonal
 
@@ -28,7 +28,7 @@ def _thm_ka_da(scale, seed, device):
         d1, d2 = cdist(G1, G1, "sqeuclidean"), cdist(G2, G2, "sqeuclidean")
         K1, K2 = G1 @ G1.T, G2 @ G2.T
         explicit.append(np.mean((d1 - d2) ** 2))
-        lib.append(distance_alignment(G1, G2, route="samples"))
+        lib.append(distance_misalignment(G1, G2, route="samples"))
         c1, c2 = np.linalg.norm(K1) / n, np.linalg.norm(K2) / n
         A = kernel_alignment(G1, G2)
         formula.append(4.0 * (c1**2 + c2**2 - 2.0 * c1 * c2 * A))
@@ -62,7 +62,7 @@ def _err_ka_da_constant(scale, seed, device):
         norms1.append(C1)
         norms2.append(C2)
         A = kernel_alignment(G1, G2)
-        D.append(distance_alignment(G1, G2, route="samples"))
+        D.append(distance_misalignment(G1, G2, route="samples"))
         printed.append(8.0 * C1 * (1.0 - A))
         corrected.append(8.0 * C1**2 * (1.0 - A))
     c.close("equal norms ‖K1‖ = ‖K2‖ = C (construction)", norms1, norms2, tol=1e-12, draws=draws)
@@ -76,5 +76,5 @@ def _err_ka_da_constant(scale, seed, device):
     c1, c2 = np.linalg.norm(B1 @ B1.T) / n, np.linalg.norm(B2 @ B2.T) / n
     c.differ("features inside the ball (not on the sphere): identity fails",
              4 * (c1**2 + c2**2 - 2 * c1 * c2 * kernel_alignment(B1, B2)),
-             distance_alignment(B1, B2, route="samples"), tol=1e-4)
+             distance_misalignment(B1, B2, route="samples"), tol=1e-4)
     return c

@@ -55,7 +55,7 @@ def _thm_invertible_width(scale, seed, device):
         Xn, Yn = Xc[:, : n // 4], Yc[:, : n // 4]
         cca_narrow.append(np.mean(np.cos(sla.subspace_angles(Xn - Xn.mean(0), Yn - Yn.mean(0))) ** 2))
         cka_wide.append(cka(X, Y))
-        lib_wide.append(cca_similarity(X, Y, kind="mean_squared"))
+        lib_wide.append(cca_similarity(X, Y, summary="mean_squared"))
     c.close("X T = Y with T = X^+ Y + (I - X^+ X) Z", np.array(fit), np.zeros(draws), tol=1e-9, draws=draws)
     c.leq("T is invertible: cond(T) < 1e10", conds, 1e10, draws=draws)
     c.close("width >= n: mean squared canonical correlation = 1 for independent X, Y", cca_wide, np.ones(draws),

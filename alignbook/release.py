@@ -1,4 +1,4 @@
-"""The one place that names where Colab installs the package from (each notebook's first code cell).
+"""The one place that names the release the book pins: its version, tag and the Colab install line (each notebook's first code cell).
 
 Colab installs the *released* version this book was built from, the git tag ``v<version>``,
 never a moving branch, so a notebook and the package it runs stay in step and a course can pin a
