@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.alignbook-installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export OMP_WAIT_POLICY ?= PASSIVE   # idle torch threads do not spin (2-core machines)
 
-.PHONY: help setup book book-strict pdf test test-fast verify notebooks notebooks-check mathjax bench bench-quick clean distclean
+.PHONY: help setup book book-strict pdf test test-fast verify verify-seeds notebooks notebooks-check mathjax bench bench-quick clean distclean
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -28,14 +28,17 @@ book-strict: $(STAMP)  ## rebuild from scratch, re-executing every chapter
 	rm -rf _build
 	$(JB) build . -W -n --keep-going
 
-test: $(STAMP)   ## unit tests, every theorem check, every chapter once, then the book with -W -n
-	$(PY) -m pytest -q --durations=12 tests
+test: $(STAMP)   ## unit tests, every theorem check on seeds 0-2 and its false variants, every chapter once, then the book with -W -n
+	ALIGNBOOK_TEST_SEEDS=$${ALIGNBOOK_TEST_SEEDS:-0-2} $(PY) -m pytest -q --durations=12 tests
 
 test-fast: $(STAMP)  ## unit tests and checks only (no chapters, no book)
 	$(PY) -m pytest -q tests -m "not chapters and not book"
 
 verify: $(STAMP) ## run every registered theorem check and print the table (SCALE=test|book|full)
 	$(PY) -m alignbook verify $(if $(SCALE),--scale $(SCALE),)
+
+verify-seeds: $(STAMP)  ## every check on seeds 0-9 at the test scale, with its false variants (SEEDS=0-9)
+	$(PY) -m alignbook verify -q --scale test --seeds $(or $(SEEDS),0-9) --variants
 
 notebooks: $(STAMP)  ## regenerate the Colab notebooks (chapters/*.ipynb, book/*.ipynb), the syllabus and the exercise index
 	$(PY) -m alignbook.booktools.colab

@@ -204,14 +204,16 @@ def _prop_psd_kernels(scale, seed, device):
 # Section 3: centring
 # --------------------------------------------------------------------------------------------
 @check("prop-centering-projector", title="H = I - 11'/n is a symmetric idempotent of rank n - 1",
-       kind="proposition")
+       kind="proposition", status="standard", source="linear algebra; the centring matrix of every chapter")
 def _prop_centering_projector(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
+    # the statement rests on the weight 1/n of 11' (false variants: 0.9/n and 1.01/n)
+    k = c.constant("1/n in H = I - 11'/n", 1.0)
     sizes = pick(scale, test=[2, 3, 10, 50], book=[2, 3, 10, 50, 200, 500], full=[2, 3, 10, 100, 1000, 2000])
     sym, idem, kill, traces, ranks, spec, rowc = [], [], [], [], [], [], []
     for n in sizes:
-        H = _centering_matrix(n, device)
+        H = torch.eye(n, device=device, dtype=DT) - torch.full((n, n), k / n, device=device, dtype=DT)
         ones = torch.ones(n, device=device, dtype=DT)
         sym.append(torch.linalg.matrix_norm(H - H.T, ord=torch.inf))
         idem.append(torch.linalg.matrix_norm(H @ H - H, ord=torch.inf))

@@ -362,7 +362,7 @@ def _prop_cka_stitch(scale, seed, device):
     return c
 
 
-@check("rem-ka-stitch", title="Remark 5: perfect stitching with low CKA (the converse fails)", kind="property")
+@check("rem-ka-stitch", title="Remark 5: perfect stitching with low CKA (the converse fails)", kind="remark")
 def _rem_ka_stitch(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
@@ -423,7 +423,7 @@ def _lem_softmax(scale, seed, device):
 
 
 @check("prop-stitch-bound-mlp", title="Theorem 1 on trained ReLU networks (digits), every layer pair",
-       kind="property")
+       kind="proposition")
 def _prop_stitch_mlp(scale, seed, device):
     c = Comparisons()
     split = load_digits(seed=seed)
