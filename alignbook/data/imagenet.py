@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,8 +62,12 @@ def _json(p: Path):
                          f"Fix: pip install --force-reinstall {FIX}") from None
 
 
+def _stats(d: Path) -> tuple:
+    return tuple((st.st_size, st.st_mtime_ns) for st in (os.stat(d / f) for f in FILES.values()))
+
+
 @lru_cache(maxsize=2)
-def _read(folder: str):
+def _read(folder: str, stats: tuple):
     d = Path(folder)
     names = _json(d / FILES["names"])
     syn = _json(d / FILES["synonyms"])
@@ -87,7 +92,7 @@ def load_imagenet_classes(n=None, *, seed=0, field: str = "name", root=None) -> 
     if field not in ("name", "synonyms", "description"):
         raise ValueError(f"field={field!r} must be 'name', 'synonyms' or 'description'")
     folder = _folder(root)
-    names, syn, desc = _read(str(folder.resolve()))
+    names, syn, desc = _read(str(folder.resolve()), _stats(folder))
     classes = np.array(sorted(desc) if field == "description" else range(1000), dtype=np.int64)
     idx = classes[select(len(classes), n, seed, "classes")]
     cols = {"name": [names[i] for i in idx], "synonyms": [syn[i] for i in idx],

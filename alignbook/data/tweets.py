@@ -80,7 +80,11 @@ def _find(root) -> Path:
 def _read(path: str, sha: str):
     p = Path(path)
     text = p.read_bytes().decode("utf-8", errors="replace")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as e:
+        raise ValueError(f"{p}: not valid CSV ({e}); the file is truncated or damaged. "
+                         f"Fix: pip install --force-reinstall {FIX}") from None
     if not rows or rows[0] != ["sentiment", "confidence", "text"]:
         raise ValueError(f"{p}: the first line must be the header 'sentiment,confidence,text', got "
                          f"{rows[0] if rows else 'nothing'}; the file is damaged. Fix: {FIX}")
