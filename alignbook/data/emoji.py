@@ -13,6 +13,7 @@ encoder, the name to a text encoder.
 """
 from __future__ import annotations
 
+import os
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -40,10 +41,17 @@ def emoji_codepoints(font_path) -> list[int]:
     """The code points of ``font_path`` that are single emoji with a Unicode name, in order."""
     try:
         from fontTools.ttLib import TTFont  # a dependency of matplotlib
-        cmap = TTFont(str(font_path), lazy=True).getBestCmap()
+        font = TTFont(str(font_path), lazy=True)
+        cmap = font.getBestCmap()
+        tables = {tag: (e.offset, e.length) for tag, e in font.reader.tables.items()}
     except Exception as e:  # fontTools raises struct.error, TTLibError, AssertionError, ...
         raise ValueError(f"{font_path} is not a readable TrueType font ({type(e).__name__}: {e}); "
                          f"the file is damaged or truncated. Fix: {_fix()}.") from None
+    size = os.path.getsize(font_path)
+    for tag, (offset, length) in tables.items():  # every table must lie inside the file
+        if offset + length > size:
+            raise ValueError(f"{font_path}: its table {tag!r} ends at byte {offset + length} but the file has only "
+                             f"{size} bytes: the file is truncated. Fix: {_fix()}.")
     if not cmap:
         raise ValueError(f"{font_path} has no character map; the file is damaged. Fix: {_fix()}.")
     out = []
