@@ -270,7 +270,7 @@ def static_64(spec, device=None, **options):
 
 
 # ---------------------------------------------------------------- text: word-vector means
-_WORD = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|'[a-z]+")  # words, hyphenated words, clitics ('s, 're)
 
 
 class _WordMean(Encoder):
@@ -300,7 +300,8 @@ class _WordMean(Encoder):
 
 
 class _GloVe(_WordMean):
-    recipe = "lower-case, words [a-z0-9]+ (with ' and - inside; a hyphenated word falls back to its parts), mean"
+    recipe = ("lower-case; tokens: words [a-z0-9]+ (a hyphenated word, or its parts if unknown) and clitics "
+              "('s, 're); mean of the known tokens' vectors")
 
     def __init__(self, spec, device=None, **options):
         super().__init__(spec, device, **options)
@@ -320,7 +321,7 @@ class _GloVe(_WordMean):
             if w in self.w2i:
                 rows.append(self.w2i[w])
             else:
-                rows += [self.w2i[p] for p in re.split(r"['\-]", w) if p in self.w2i]
+                rows += [self.w2i[p] for p in w.split("-") if p in self.w2i]
         return rows
 
     def vocabulary(self):
