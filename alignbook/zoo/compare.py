@@ -78,6 +78,7 @@ def alignment_matrix(models, dataset: str, *, n: int, seed: int = 0, k: int = 10
     import torch
 
     from .. import cka, cka_permutation_mean, mutual_knn
+    from ..device import get_device, threads
     from ..scale import permutation_test
     from . import embed
 
@@ -90,28 +91,30 @@ def alignment_matrix(models, dataset: str, *, n: int, seed: int = 0, k: int = 10
     fns = {"cka": cka, "cka_unbiased": functools.partial(cka, estimator="unbiased"),
            "mutual_knn": functools.partial(mutual_knn, k=k)}
     E = {m: embed(m, dataset, n=n, seed=seed, device=device, progress=progress) for m in models}
-    feats = {m: torch.from_numpy(np.asarray(e.X, dtype=np.float64)) for m, e in E.items()}
+    dev = get_device(device)
+    feats = {m: torch.from_numpy(np.asarray(e.X, dtype=np.float64)).to(dev) for m, e in E.items()}
     size = len(models)
     value = {s: np.eye(size) for s in measures}
     null = {s: np.full((size, size), np.nan) for s in measures}
     perm_mean = {s: np.full((size, size), np.nan) for s in measures}
     p = {s: np.full((size, size), np.nan) for s in measures}
-    for i in range(size):
-        for j in range(i + 1, size):
-            X, Y = feats[models[i]], feats[models[j]]
-            for s in measures:
-                r = permutation_test(fns[s], X, Y, n_permutations=n_permutations, seed=seed, progress=False)
-                if s == "cka":
-                    nl = float(cka_permutation_mean(X, Y))
-                elif s == "cka_unbiased":
-                    nl = float(cka_permutation_mean(X, Y, estimator="unbiased"))
-                else:
-                    nl = k / (X.shape[0] - 1)
-                for a, b in ((i, j), (j, i)):
-                    value[s][a, b] = r.statistic
-                    null[s][a, b] = nl
-                    perm_mean[s][a, b] = float(np.mean(r.null))
-                    p[s][a, b] = r.p_value
+    with threads(1, dev):  # small matrices: one thread is as fast, and immune to a busy machine
+        for i in range(size):
+            for j in range(i + 1, size):
+                X, Y = feats[models[i]], feats[models[j]]
+                for s in measures:
+                    r = permutation_test(fns[s], X, Y, n_permutations=n_permutations, seed=seed, progress=False)
+                    if s == "cka":
+                        level = float(cka_permutation_mean(X, Y))
+                    elif s == "cka_unbiased":
+                        level = float(cka_permutation_mean(X, Y, estimator="unbiased"))
+                    else:
+                        level = k / (X.shape[0] - 1)
+                    for a, b in ((i, j), (j, i)):
+                        value[s][a, b] = r.statistic
+                        null[s][a, b] = level
+                        perm_mean[s][a, b] = float(np.mean(r.null))
+                        p[s][a, b] = r.p_value
     return AlignmentMatrix(dataset, models, int(n), int(seed), int(k), int(n_permutations), value, null, perm_mean, p,
                            {m: e.seconds for m, e in E.items()}, {m: e.from_cache for m, e in E.items()},
                            {m: int(e.X.shape[1]) for m, e in E.items()})

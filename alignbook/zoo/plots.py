@@ -11,38 +11,47 @@ from .compare import LABELS
 __all__ = ["alignment_heatmaps"]
 
 
-def alignment_heatmaps(result, title: str | None = None):
-    """One heat map per measure of an :class:`~alignbook.zoo.compare.AlignmentMatrix`.
+def alignment_heatmaps(results, titles=None):
+    """Heat maps of :class:`~alignbook.zoo.compare.AlignmentMatrix` results: one row per result,
+    one panel per measure.
 
     Each cell shows the value and, below it, the permutation-null level in brackets; the
-    diagonal (self-similarity, exactly 1) is left blank. Colour runs from 0 to 1 for every panel,
-    so panels can be compared.
+    diagonal (self-similarity, exactly 1) is left blank. Colour runs from 0 to 1 in every panel,
+    so panels and rows can be compared.
     """
     import matplotlib.pyplot as plt
 
-    measures = list(result.value)
-    names = result.models
-    m = len(names)
-    fig, axes = plt.subplots(1, len(measures), figsize=(4.4 * len(measures) + 0.6, 0.55 * m + 2.2), squeeze=False)
-    for ax, s in zip(axes[0], measures):
-        V = np.array(result.value[s], dtype=float)
-        shown = V.copy()
-        np.fill_diagonal(shown, np.nan)
-        im = ax.imshow(shown, vmin=0.0, vmax=1.0, cmap="viridis")
-        for i in range(m):
-            for j in range(m):
-                if i == j:
-                    continue
-                colour = "black" if V[i, j] > 0.6 else "white"
-                ax.text(j, i, f"{V[i, j]:.2f}\n[{result.null[s][i, j]:.2f}]", ha="center", va="center",
-                        fontsize=7, color=colour)
-        ax.set_xticks(range(m), names, rotation=45, ha="right", fontsize=8)
-        ax.set_yticks(range(m), names, fontsize=8)
-        ax.set_xlabel("encoder B")
-        ax.set_ylabel("encoder A")
-        label = LABELS[s] + (f" (k={result.k})" if s == "mutual_knn" else "")
-        ax.set_title(label, fontsize=10)
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label=f"{label}: value [null level]")
-    fig.suptitle(title or f"{result.dataset}: n = {result.n}", fontsize=11)
+    if not isinstance(results, (list, tuple)):
+        results = [results]
+    if titles is None:
+        titles = [f"{r.dataset}: n = {r.n}" for r in results]
+    elif isinstance(titles, str):
+        titles = [titles]
+    if len(titles) != len(results):
+        raise ValueError(f"titles: {len(titles)} given for {len(results)} results")
+    measures = list(results[0].value)
+    m_max = max(len(r.models) for r in results)
+    fig, axes = plt.subplots(len(results), len(measures), squeeze=False,
+                             figsize=(4.4 * len(measures) + 0.6, len(results) * (0.55 * m_max + 2.4)))
+    for row, (result, title) in enumerate(zip(results, titles)):
+        names = result.models
+        m = len(names)
+        for ax, s in zip(axes[row], measures):
+            V = np.array(result.value[s], dtype=float)
+            shown = V.copy()
+            np.fill_diagonal(shown, np.nan)
+            im = ax.imshow(shown, vmin=0.0, vmax=1.0, cmap="viridis")
+            for i in range(m):
+                for j in range(m):
+                    if i != j:
+                        ax.text(j, i, f"{V[i, j]:.2f}\n[{result.null[s][i, j]:.2f}]", ha="center", va="center",
+                                fontsize=7, color="black" if V[i, j] > 0.6 else "white")
+            ax.set_xticks(range(m), names, rotation=45, ha="right", fontsize=8)
+            ax.set_yticks(range(m), names, fontsize=8)
+            ax.set_xlabel("encoder B")
+            ax.set_ylabel("encoder A")
+            label = LABELS[s] + (f" (k={result.k})" if s == "mutual_knn" else "")
+            ax.set_title(f"{title}\n{label}", fontsize=9)
+            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label="value [permutation null]")
     fig.tight_layout()
     return fig
