@@ -158,3 +158,16 @@ def test_heavy_model_is_skipped_with_a_message():
 def test_cpu_only_models_stay_on_the_cpu():
     assert zoo.get_encoder("glove-50").device.type == "cpu"
     assert MODELS["glove-50"].devices == "cpu" and MODELS["minilm-l6"].devices == "any"
+
+
+@needs["glove-50"]
+def test_shared_words_are_known_to_every_word_model():
+    from alignbook.data import words as wd
+
+    if not any(p.is_file() for p in wd.WORDS_FILE.candidates()):
+        pytest.skip("wamerican not installed")
+    w = zoo.shared_words(50, seed=0, models=("glove-50",))
+    vocab = zoo.get_encoder("glove-50").vocabulary()
+    listed = set(wd.load_words(download=False))
+    assert len(w) == 50 == len(set(w)) and all(x in vocab and x in listed for x in w)
+    assert w == zoo.shared_words(50, seed=0, models=("glove-50",))  # seeded

