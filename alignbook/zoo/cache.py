@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data._local import cache_root
+from ..data import cache_root
 
 __all__ = ["cache_dir", "clear", "entries", "entry_path", "key_hash", "load_entry", "store_entry"]
 

@@ -77,7 +77,7 @@ def alignment_matrix(models, dataset: str, *, n: int, seed: int = 0, k: int = 10
     """
     import torch
 
-    from .. import cka, cka_permutation_mean, mutual_knn
+    from ..measures import cka, cka_permutation_mean, mutual_knn
     from ..device import get_device, threads
     from ..scale import permutation_test
     from . import embed

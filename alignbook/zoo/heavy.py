@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..data._local import cache_root
+from ..data import cache_root
 from ._specs import MODELS, ZooUnavailable
 
 __all__ = ["mpnet_dir", "mpnet_parts"]
