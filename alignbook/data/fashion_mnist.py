@@ -2,30 +2,38 @@
 
 Where the four IDX files are looked for, in order:
 
-1. ``root`` (an explicit folder),
-2. ``$ALIGNBOOK_DATA/fashion-mnist``,
-3. ``~/.cache/alignbook/fashion-mnist``,
+1. ``root`` (an explicit folder). It is **authoritative**: if it lacks the files they are
+   downloaded into it (``download=True``) or an error says so; no other copy is ever used;
+2. ``$ALIGNBOOK_DATA/fashion-mnist``;
+3. the user cache: ``<cache>/fashion-mnist`` and ``<cache>/debian/dataset-fashion-mnist/...``,
+   where ``<cache>`` is :func:`alignbook.data._local.cache_root` (``$ALIGNBOOK_CACHE`` or
+   ``~/.cache/alignbook``);
 4. ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu: ``sudo apt-get install dataset-fashion-mnist``).
 
-If none holds them and ``download=True``, the official files are fetched (short timeout) into
-the cache folder of item 3. Otherwise a :class:`FileNotFoundError` says exactly how to get them.
+If none holds them and ``download=True``, the Debian package is fetched without root rights
+(``apt-get download`` + ``dpkg-deb -x`` into the cache, where ``apt-get`` exists), then the
+official files (short timeout). Otherwise a :class:`FileNotFoundError` says exactly how to get them.
 
 The IDX reader is ours: gzip + struct + numpy, with the magic number, the element type, the
-number of dimensions and the byte count all validated.
+number of dimensions and the byte count all validated; an empty, truncated or damaged file gives
+a :class:`ValueError` naming the file and the fix.
 """
 from __future__ import annotations
 
 import gzip
 import os
 import struct
+import subprocess
 import tempfile
 import urllib.request
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from . import _local
 from .digits import Split
 
 FILES = {
@@ -38,23 +46,31 @@ BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 URLS = {k: BASE_URL + v for k, v in FILES.items()}
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+DEBIAN_PACKAGE = "dataset-fashion-mnist"
 _IDX_UBYTE = 0x08
+_REFETCH = ("delete it and fetch it again (sudo apt-get install --reinstall dataset-fashion-mnist, "
+            "or download it again from " + BASE_URL + ")")
 
 
 def cache_dir() -> Path:
-    """The folder downloads go to: ``~/.cache/alignbook/fashion-mnist``."""
-    return Path.home() / ".cache" / "alignbook" / "fashion-mnist"
+    """The folder downloads go to: ``<cache>/fashion-mnist`` (``~/.cache/alignbook/fashion-mnist``)."""
+    return _local.cache_root() / "fashion-mnist"
+
+
+def debian_cache_dir() -> Path:
+    """Where ``apt-get download`` + ``dpkg-deb -x`` put the Debian package's files."""
+    return _local.cache_root() / "debian" / DEBIAN_PACKAGE / str(DEBIAN_DIR).lstrip("/")
 
 
 def candidate_dirs(root: str | os.PathLike | None = None) -> list[Path]:
-    """The folders searched for the four files, in order."""
-    dirs = []
+    """The folders searched for the four files, in order (only ``root`` when one is given)."""
     if root is not None:
-        dirs.append(Path(root))
+        return [Path(root).expanduser()]
+    dirs = []
     env = os.environ.get("ALIGNBOOK_DATA")
     if env:
         dirs.append(Path(env) / "fashion-mnist")
-    dirs += [cache_dir(), DEBIAN_DIR]
+    dirs += [cache_dir(), debian_cache_dir(), DEBIAN_DIR]
     return dirs
 
 
@@ -68,10 +84,16 @@ def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
     path = Path(path)
     with open(path, "rb") as fh:
         raw = fh.read()
+    if not raw:
+        raise ValueError(f"{path} is empty (0 bytes); {_REFETCH}")
     if raw[:2] == b"\x1f\x8b":  # gzip magic: the usual distribution format
-        raw = gzip.decompress(raw)
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            raise ValueError(f"{path}: the gzip stream is truncated or damaged ({type(e).__name__}: {e}); "
+                             f"{_REFETCH}") from None
     if len(raw) < 4:
-        raise ValueError(f"{path}: not an IDX file (only {len(raw)} bytes; the header alone needs 4)")
+        raise ValueError(f"{path}: not an IDX file (only {len(raw)} bytes; the header alone needs 4); {_REFETCH}")
     zero0, zero1, dtype, nd = struct.unpack(">BBBB", raw[:4])
     if zero0 != 0 or zero1 != 0:
         raise ValueError(f"{path}: bad IDX magic number {raw[:4].hex()} (must start with 0000); is it corrupted?")
@@ -87,7 +109,7 @@ def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
     if len(raw) - header != expected:
         raise ValueError(
             f"{path}: IDX payload has {len(raw) - header} bytes but shape {tuple(shape)} needs {expected}; "
-            "the file is truncated or corrupted (delete it and fetch it again)"
+            f"the file is truncated or corrupted: {_REFETCH}"
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
 
@@ -101,6 +123,17 @@ def find_files(root: str | os.PathLike | None = None) -> Path | None:
 
 
 def _missing_message(root, download_error: str | None) -> str:
+    if root is not None:
+        where = Path(root).expanduser()
+        missing = [f for f in FILES.values() if not (where / f).is_file()]
+        lines = [f"Fashion-MNIST: root={str(root)!r} was given, so no other copy is used, and {where} "
+                 f"lacks {', '.join(missing)}."]
+        if download_error:
+            lines.append(f"Downloading them into it failed: {download_error}")
+        lines += [f"Fix: download these files into {where}:", *[f"       {u}" for u in URLS.values()],
+                  "  or copy them from /usr/share/datasets/fashion-mnist (sudo apt-get install dataset-fashion-mnist),",
+                  "  or drop root= to use the system or cached copy."]
+        return "\n".join(lines)
     searched = "\n".join(f"  - {d}" for d in candidate_dirs(root))
     lines = [
         "Fashion-MNIST was not found. Searched (each must hold all four files "
@@ -112,7 +145,8 @@ def _missing_message(root, download_error: str | None) -> str:
     lines += [
         "Get the data in one of these ways:",
         "  1. Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist",
-        f"     (installs them into {DEBIAN_DIR});",
+        f"     (installs them into {DEBIAN_DIR}); without root: apt-get download dataset-fashion-mnist &&",
+        f"     dpkg-deb -x dataset-fashion-mnist_*.deb {_local.cache_root() / 'debian' / DEBIAN_PACKAGE}",
         f"  2. download these four files into {cache_dir()} (or into a folder passed as root=...):",
         *[f"       {u}" for u in URLS.values()],
         "  3. put them in $ALIGNBOOK_DATA/fashion-mnist and set the environment variable ALIGNBOOK_DATA.",
@@ -145,8 +179,17 @@ def download_files(dest: str | os.PathLike | None = None, timeout: float = 20.0)
     return dest
 
 
-@lru_cache(maxsize=4)
+def _stats(folder: Path) -> tuple:
+    return tuple((st.st_size, st.st_mtime_ns) for st in (os.stat(folder / f) for f in FILES.values()))
+
+
 def _read_all(folder: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The four arrays of the files in ``folder`` (memoised while the files are unchanged)."""
+    return _read_all_cached(folder, _stats(Path(folder)))
+
+
+@lru_cache(maxsize=4)
+def _read_all_cached(folder: str, stats: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     d = Path(folder)
     xtr = read_idx(d / FILES["train_images"], ndim=3)
     ytr = read_idx(d / FILES["train_labels"], ndim=1)
@@ -170,6 +213,39 @@ def _subsample(n: int | None, total: int, gen: np.random.Generator, arg: str) ->
     return np.sort(gen.permutation(total)[:n])
 
 
+def _apt_fetch() -> Path:
+    """Fetch Debian's package into the cache (no root rights); returns the folder with the files."""
+    _local.apt_extract(DEBIAN_PACKAGE)
+    return debian_cache_dir()
+
+
+def locate(root: str | os.PathLike | None = None, download: bool = True) -> Path:
+    """The folder holding the four files (searched, or fetched when ``download``), else ``FileNotFoundError``."""
+    folder = find_files(root)
+    if folder is not None:
+        return folder
+    errors = []
+    if download:
+        fetchers = [("official download", lambda: download_files(Path(root).expanduser()))] if root is not None \
+            else [("apt-get download", _apt_fetch), ("official download", download_files)]
+        for what, fetch in fetchers:
+            try:
+                got = fetch()
+            except (OSError, ValueError, subprocess.SubprocessError) as e:  # no network, no apt, bad file
+                errors.append(f"{what}: {type(e).__name__}: {e}")
+                continue
+            if find_files(got) is not None:
+                return got
+            errors.append(f"{what}: {got} still lacks some of the files")
+    raise FileNotFoundError(_missing_message(root, "; ".join(errors) or None))
+
+
+def load_raw(split: str, root: str | os.PathLike | None = None, download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The ``uint8`` images ``(n, 28, 28)`` and labels ``(n,)`` of ``split`` ("train" or "test")."""
+    xtr, ytr, xte, yte = _read_all(str(locate(root, download).resolve()))
+    return (xtr, ytr) if split == "train" else (xte, yte)
+
+
 def load_fashion_mnist(
     root: str | os.PathLike | None = None,
     n_train: int | None = None,
@@ -188,21 +264,12 @@ def load_fashion_mnist(
     standardize : pixels are first scaled to [0, 1]; if true, each pixel is then centred by its
         training mean and divided by its training standard deviation (pixels that are constant
         on the training subset are only centred, so they stay exactly 0).
-    download : fetch the official files into ``~/.cache/alignbook/fashion-mnist`` when no
-        folder holds them. If false, or if the download fails, a :class:`FileNotFoundError`
-        explains how to get them.
+    download : when no folder holds the files, fetch Debian's package into the cache
+        (``apt-get download``, no root needed) or else the official files (into ``root`` when
+        one is given). If false, or if fetching fails, a :class:`FileNotFoundError` explains how
+        to get them.
     """
-    folder = find_files(root)
-    if folder is None:
-        err = None
-        if download:
-            try:
-                folder = download_files()
-            except Exception as e:  # network absent or blocked: say so in the message
-                err = f"{type(e).__name__}: {e}"
-        if folder is None:
-            raise FileNotFoundError(_missing_message(root, err))
-    xtr, ytr, xte, yte = _read_all(str(Path(folder).resolve()))
+    xtr, ytr, xte, yte = _read_all(str(locate(root, download).resolve()))
     gen = np.random.default_rng(int(seed))
     itr = _subsample(n_train, xtr.shape[0], gen, "n_train")
     ite = _subsample(n_test, xte.shape[0], gen, "n_test")
