@@ -218,3 +218,9 @@ def test_sweep_aggregates_seeds():
     assert s.passed and s.passed_seeds == [0, 1] and s.powerful and s.rejected == len(s.outcomes) >= 1
     d = s.to_dict()
     assert d["status"] == "standard" and d["passed_seeds"] == [0, 1] and len(d["results"]) == 2
+
+
+def test_a_zero_bound_measures_its_gap_on_a_given_scale():
+    c = Comparisons().geq("lambda_min/lambda_max >= 0", [1e-17, 0.3], 0.0, scale=1.0)
+    assert c.rows[0].tightness == pytest.approx(1e-17)
+    assert Comparisons().geq("relative to max(|lhs|, |rhs|)", 1e-17, 0.0).rows[0].tightness == 1.0
