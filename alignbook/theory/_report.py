@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ._registry import Sweep, _cell, _fmt, _gap_text, _REL, anchor, load_all, parse_seeds, sweep
 
@@ -90,8 +91,6 @@ class Report:
 
 
 def _is_chapter(stem: str) -> bool:
-    from pathlib import Path
-
     return (Path(__file__).resolve().parents[2] / "chapters" / f"{stem}.md").is_file()
 
 
