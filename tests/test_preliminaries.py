@@ -138,7 +138,7 @@ def P_plots():
 
 
 def test_result_tables_render_cleanly():
-    """Each check's markdown table renders as a table with six cells per row and no stray emphasis."""
+    """Each check's markdown table renders as a table with seven cells per row (gap included) and no stray emphasis."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark").enable("table")
@@ -148,5 +148,5 @@ def test_result_tables_render_cleanly():
         body = html.split("<tbody>")[1]
         rows = body.split("<tr>")[1:]
         assert len(rows) == len(r.rows), cid
-        assert all(row.count("<td") == 6 for row in rows), cid
+        assert all(row.count("<td") == 7 for row in rows), cid
         assert "<em>" not in body, cid

@@ -10,6 +10,7 @@ statement in its chapter (``{prf:ref}``), and one entry per statement with the t
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,8 @@ class Report:
             variants = f"{s.rejected}/{len(s.outcomes)}" if s.outcomes is not None else "-"
             gap = _fmt(s.loosest_gap, 2) if math.isfinite(s.loosest_gap) else "-"
             out.append(
-                f"| {statement_ref(chk.id, chk.kind)} ({{ref}}`row <{anchor(chk.id)}>`) | {chk.chapter} | {chk.kind} "
+                f"| {statement_ref(chk.id, chk.kind)} `{chk.id}` ({{ref}}`row <{anchor(chk.id)}>`) | {chk.chapter} "
+                f"| {chk.kind} "
                 f"| {_cell(_provenance(chk))} | {len(first.rows) if first else 0} "
                 f"| {'-' if s.errors else _fmt(s.worst_margin, 2)} | {gap} | {variants} "
                 f"| {len(s.passed_seeds)}/{len(s.seeds)} | {s.seconds:.2f} |")
@@ -90,8 +92,19 @@ class Report:
         return self.summary() + "\n" + self.details()
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def _is_chapter(stem: str) -> bool:
-    return (Path(__file__).resolve().parents[2] / "chapters" / f"{stem}.md").is_file()
+    return (ROOT / "chapters" / f"{stem}.md").is_file()
+
+
+def _toc_chapters() -> list[str]:
+    """The chapter stems in the order of ``_toc.yml`` (empty outside a source checkout)."""
+    toc = ROOT / "_toc.yml"
+    if not toc.is_file():
+        return []
+    return [m for m in re.findall(r"file:\s*chapters/([\w-]+)", toc.read_text())]
 
 
 def _provenance(chk) -> str:
@@ -150,6 +163,8 @@ def verification_report(scale: str = "test", seeds="0-2", device="cpu", falsify:
     """Run every registered check (or ``ids``) on ``seeds``, with its false variants on the first seed."""
     registry = load_all()
     chosen = [registry[i] for i in (ids if ids is not None else registry)]
+    order = {ch: k for k, ch in enumerate(_toc_chapters())}
+    chosen.sort(key=lambda chk: order.get(chk.chapter, len(order)))  # book order; stable within a chapter
     seeds = parse_seeds(seeds)
     t0 = time.perf_counter()
     sweeps = [sweep(chk, scale=scale, seeds=seeds, device=device, falsify=falsify) for chk in chosen]

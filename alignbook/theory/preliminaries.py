@@ -466,14 +466,14 @@ def _thm_eckart_young(scale, seed, device):
     return c
 
 
-@check("thm-von-neumann", title="von Neumann's trace inequality |tr(A'B)| <= sum_i sigma_i(A) sigma_i(B)",
+@check("thm-von-neumann", title="von Neumann's trace inequality: abs tr(A'B) <= sum_i sigma_i(A) sigma_i(B)",
        kind="theorem", status="standard", source="von Neumann 1937; Mirsky 1975")
 def _thm_von_neumann(scale, seed, device):
     c = Comparisons()
     g = generator(seed, device)
     # false variants: the bound 1 % stronger, and the singular values paired in opposite orders
     # (sum_i sigma_i(A) sigma_{m+1-i}(B), the smallest pairing); equality needs shared singular vectors
-    k = c.constant("1 in |tr(A'B)| <= sum sigma_i(A) sigma_i(B)", 1.0, stronger="smaller")
+    k = c.constant("1 in abs tr(A'B) <= sum sigma_i(A) sigma_i(B)", 1.0, stronger="smaller")
     reverse = c.alternative("sigma_i(A) sigma_(m+1-i)(B) (reversed pairing)", False, True)
     draws = pick(scale, test=40, book=200, full=1000)
     lhs, rhs, nuc_l, nuc_r = [], [], [], []
@@ -497,9 +497,9 @@ def _thm_von_neumann(scale, seed, device):
         P = torch.eye(n, device=device, dtype=DT) if t % 2 == 0 else randn(g, n, n)
         nuc_l.append(torch.trace(P @ M).abs())
         nuc_r.append(k * torch.linalg.matrix_norm(P, ord=2) * torch.linalg.matrix_norm(M, ord="nuc"))
-    c.leq("|tr(A'B)| <= sum sigma_i(A) sigma_i(B) (equality: shared singular vectors)", torch.stack(lhs),
+    c.leq("abs tr(A'B) <= sum sigma_i(A) sigma_i(B) (equality: shared singular vectors)", torch.stack(lhs),
           torch.stack(rhs), slack=1e-10, draws=draws, tight=True)
-    c.leq("|tr(PM)| <= ‖P‖₂ ‖M‖_* (equality: P = I, M PSD)", torch.stack(nuc_l), torch.stack(nuc_r), slack=1e-10,
+    c.leq("abs tr(PM) <= ‖P‖₂ ‖M‖_* (equality: P = I, M PSD)", torch.stack(nuc_l), torch.stack(nuc_r), slack=1e-10,
           draws=draws, tight=True)
     return c
 
@@ -627,7 +627,7 @@ def _thm_mercer(scale, seed, device):
     qx, qw = np.polynomial.legendre.leggauss(400)
     qx, qw = 0.5 * (qx + 1.0), 0.5 * qw
     Phi = math.sqrt(2.0) * np.sin(np.outer(qx, w[:12]))
-    c.close("<phi_k, phi_l>_{L2} = delta_kl (k, l <= 12)", (Phi * qw[:, None]).T @ Phi, np.eye(12), tol=1e-12)
+    c.close("inner products of phi_k, phi_l in L2 = delta_kl (k, l <= 12)", (Phi * qw[:, None]).T @ Phi, np.eye(12), tol=1e-12)
     # (3) trace: sum_k lambda_k = int k(x, x) dx = 1/2, and the uniform error of the m-term sum is at
     #     most its tail 2 sum_{k>m} lambda_k = 1 - 2 sum_{k<=m} lambda_k, attained at x = y = 1
     tail = 1.0 - 2.0 * lam.sum()
@@ -635,7 +635,7 @@ def _thm_mercer(scale, seed, device):
     Y = np.concatenate([[1.0], r.uniform(0.0, 1.0, 200)])
     Km = 2.0 * (np.sin(np.outer(X, w)) * lam) @ np.sin(np.outer(Y, w)).T
     gap = np.abs(np.minimum.outer(X, Y) - Km)
-    c.leq(f"sup |min(x,y) - sum_(k<={m}) lambda_k phi_k(x) phi_k(y)| <= 2 sum_(k>{m}) lambda_k (equality at 1, 1)",
+    c.leq(f"sup abs(min(x,y) - sum_(k<={m}) lambda_k phi_k(x) phi_k(y)) <= 2 sum_(k>{m}) lambda_k (equality at 1, 1)",
           gap.max(), tail, slack=1e-13, draws=gap.size, tight=True)
     # (4) the empirical operator of the grid x_i = i/N has the closed-form spectrum
     #     1 / (4 N^2 sin^2((2k - 1) pi / (4N + 2))) -> lambda_k (a Nystrom check of the eigenvalues)

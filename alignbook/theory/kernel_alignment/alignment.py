@@ -378,7 +378,7 @@ def _err_kta_risk_sqrt(scale, seed, device):
         viol.append(float(np.mean((y - hp) ** 2)) - 2.0 * (1.0 - A))
         inv_a.append(_kta_predictor(Ks, y))
         inv_b.append(_kta_predictor(K, y))
-    c.true("printed predictor (no square root), K rescaled: R(h) > 2(1 - A) on every draw", min(viol) > 0,
+    c.true("printed predictor (no square root) fails: K rescaled, R(h) > 2(1 - A) on every draw", min(viol) > 0,
            value=min(viol), draws=draws)
     c.close("with the square root, h is invariant to rescaling K", np.concatenate(inv_a), np.concatenate(inv_b),
             tol=1e-10, draws=draws)

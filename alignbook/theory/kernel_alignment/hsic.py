@@ -416,7 +416,7 @@ def _thm_hsic_characteristic(scale, seed, device):
             draws=draws)
     c.close("dependent laws: tr(D'KDL) = population HSIC (joint-atom formula)", tr_route, pop_route, tol=1e-14,
             draws=len(tr_route))
-    c.geq("dependent laws: HSIC >= lambda+(K) lambda+(L) ||P - pq'||_F^2 > 0 (equality: D along eigenvectors)", lhs,
+    c.geq("dependent laws: HSIC >= lambda+(K) lambda+(L) ‖P - pq'‖_F^2 > 0 (equality: D along eigenvectors)", lhs,
           rhs, slack=1e-15, draws=draws, tight=True)
     # the linear kernel misses a dependence that the Gaussian kernel sees: x = u, y = u^2, u uniform on
     # {-2, -1, 1, 2}
@@ -430,7 +430,7 @@ def _thm_hsic_characteristic(scale, seed, device):
     return c
 
 
-@check("prop-dcov-null", title="Under independence E[dCov^2_n] = (n-1)/n^2 E|X-X'| E|Y-Y'|, so dCor^2 decays like 1/n",
+@check("prop-dcov-null", title="Under independence E[dCov^2_n] = (n-1)/n^2 E‖X-X'‖ E‖Y-Y'‖, so dCor^2 decays like 1/n",
        kind="proposition", status="standard", source="Szekely et al. 2007, Theorem 5 (exact finite-n mean: this book)")
 def _prop_dcov_null(scale, seed, device):
     r, c = rng(seed), Comparisons()
@@ -455,7 +455,7 @@ def _prop_dcov_null(scale, seed, device):
         vy = np.stack([(H @ Dy[np.ix_(j, j)] @ H).ravel() for j in iy])     # every Y-sample
         exact.append(float(px @ vx @ vy.T @ py) / n**2)                     # independent: product weights
         formula.append(coef(n) * a * b)
-    c.close("exact E[dCov^2_n] over every sample of a product law vs (n-1)/n^2 E|X-X'| E|Y-Y'|", exact, formula,
+    c.close("exact E[dCov^2_n] over every sample of a product law vs (n-1)/n^2 E‖X-X'‖ E‖Y-Y'‖", exact, formula,
             tol=1e-12, draws=4)
     g = generator(seed + 5, device)
     ns = pick(scale, test=[10, 40, 160], book=[10, 40, 160, 640], full=[10, 40, 160, 640, 2560])
@@ -475,7 +475,7 @@ def _prop_dcov_null(scale, seed, device):
         ses.append(v.std(ddof=1) / math.sqrt(reps))
         targets.append(n * coef(n) * ab)
         dcor.append(float((dcov / torch.sqrt(dvx * dvy)).mean()))
-    c.within("Gaussian MC: mean n dCov^2_n ~ n (n-1)/n^2 E|X-X'| E|Y-Y'| at every n (4 SE)", means, targets, ses,
+    c.within("Gaussian MC: mean n dCov^2_n ~ n (n-1)/n^2 E‖X-X'‖ E‖Y-Y'‖ at every n (4 SE)", means, targets, ses,
              draws=reps * len(ns))
     slope = float(np.polyfit(np.log(ns), np.log(dcor), 1)[0])
     c.true("log-log slope of mean dCor^2_n under independence in [-1.1, -0.9]", -1.1 <= slope <= -0.9, value=slope,
