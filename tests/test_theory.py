@@ -69,7 +69,7 @@ import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 CHAPTERS = sorted((Path(__file__).resolve().parents[1] / "chapters").glob("*.md"))
-CHECKED_KINDS = ("theorem", "proposition", "lemma", "corollary", "property")
+CHECKED_KINDS = ("theorem", "proposition", "lemma", "corollary", "property", "remark")
 # Statements that are cited, not checked (and why).
 UNCHECKED = {"thm-moore-aronszajn": "an existence theorem, stated with a reference"}
 
@@ -218,3 +218,27 @@ def test_sweep_aggregates_seeds():
     assert s.passed and s.passed_seeds == [0, 1] and s.powerful and s.rejected == len(s.outcomes) >= 1
     d = s.to_dict()
     assert d["status"] == "standard" and d["passed_seeds"] == [0, 1] and len(d["results"]) == 2
+
+
+def test_a_zero_bound_measures_its_gap_on_a_given_scale():
+    c = Comparisons().geq("lambda_min/lambda_max >= 0", [1e-17, 0.3], 0.0, scale=1.0)
+    assert c.rows[0].tightness == pytest.approx(1e-17)
+    assert Comparisons().geq("relative to max(|lhs|, |rhs|)", 1e-17, 0.0).rows[0].tightness == 1.0
+
+
+def test_the_verification_report_covers_every_check():
+    from alignbook.theory import verification_report
+
+    ids = sorted(REGISTRY)[:3]
+    rep = verification_report(ids=ids, seeds="0-1", falsify=True)
+    summary, details = rep.summary(), rep.details()
+    for cid in ids:
+        assert f"(verify-{cid})=" in details and f"verify-{cid}" in summary
+        assert "{prf:ref}`" + cid + "`" in summary or "{ref}`" + cid + " <" + cid + ">`" in summary
+    t = rep.totals()
+    assert t["statements"] == 3 and t["rejected"] == t["variants"] >= 3
+    page = (Path(__file__).resolve().parents[1] / "book" / "verification.md").read_text()
+    assert "(verification)=" in page and "verification_report(" in page  # built from the registry
+    # every chapter's check table links to its entry on the report page
+    r = run(ids[0], scale="test", device="cpu")
+    assert f'verification.html#verify-{ids[0]}"' in r._repr_markdown_()

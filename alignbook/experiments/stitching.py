@@ -33,11 +33,11 @@ import torch
 from ..data import Split, load_digits, load_fashion_mnist
 from ..device import REDUCTION_DTYPE, get_device, pick, rng, threads
 from ..measures import cka
-from ..models import MLP, accuracy, train_classifier, train_stitcher
+from ..models import MLP, accuracy, reset_parameters, train_classifier, train_loop, train_stitcher
 from ._ranks import spearman
 
-__all__ = ["COLUMNS", "StitchConfig", "StitchResults", "TrainedNet", "brier_risk", "config", "run", "stitch_all",
-           "train_nets"]
+__all__ = ["COLUMNS", "MLPStitcher", "NonlinearStitch", "StitchConfig", "StitchResults", "TrainedNet", "brier_risk",
+           "config", "nonlinear_stitching", "run", "stitch_all", "train_nets"]
 
 #: The per-row fields of :class:`StitchResults`, in order (integers first).
 COLUMNS = ("a", "b", "i", "j", "risk_B", "A_tilde", "kappa", "risk_stitch", "bound", "ratio",
@@ -461,3 +461,154 @@ def run(dataset: str = "digits", scale: str | None = None, device=None, split: S
     res = stitch_all(nets, split, task_pairs=cfg.task_pairs, task_epochs=cfg.task_epochs, device=device)
     res.assert_bound()
     return res
+
+
+# --------------------------------------------------------------------------------------------
+# Remark 3 of Insulla et al.: nonlinear stitchers
+# --------------------------------------------------------------------------------------------
+class MLPStitcher(torch.nn.Module):
+    r"""A residual MLP stitcher :math:`s(z) = zS + b + \mathrm{relu}(zW + c)V` (float64).
+
+    Initialised at the least-squares affine stitcher ``(S, b)`` with ``V = 0``, so it starts as the
+    linear stitcher and its class contains every affine map.
+    """
+
+    def __init__(self, S: torch.Tensor, b: torch.Tensor, hidden: int, seed: int):
+        super().__init__()
+        d1, d2 = S.shape
+        self.S = torch.nn.Parameter(S.detach().clone())
+        self.b = torch.nn.Parameter(b.detach().clone())
+        inner = reset_parameters(torch.nn.Linear(d1, hidden, dtype=S.dtype), seed).to(S.device)
+        self.W = torch.nn.Parameter(inner.weight.detach().T.clone())
+        self.c = torch.nn.Parameter(inner.bias.detach().clone())
+        self.V = torch.nn.Parameter(torch.zeros(hidden, d2, dtype=S.dtype, device=S.device))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return z @ self.S + self.b + torch.relu(z @ self.W + self.c) @ self.V
+
+
+@dataclass
+class NonlinearStitch:
+    """Linear against MLP stitchers (direct matching) for a few layer pairs (Remark 3's experiment).
+
+    Every field but ``dataset`` and ``hidden`` is an array with one entry per stitched pair
+    ``(a, i) -> (b, j)``; ``_lin`` and ``_mlp`` are the affine least-squares and the MLP stitcher.
+
+    Attributes
+    ----------
+    a, i, b, j : numpy.ndarray of int
+        Source network and layer, target network and layer.
+    A_lin, A_mlp : numpy.ndarray
+        Matching errors on the training sample.
+    risk_B, kappa : numpy.ndarray
+        B's Brier risk and the Lipschitz constant of B after layer ``j``.
+    risk_lin, risk_mlp, bound_lin, bound_mlp : numpy.ndarray
+        Stitched Brier risks and Theorem 1's bound with each stitcher's own matching error.
+    acc_B, acc_lin, acc_mlp : numpy.ndarray
+        Test accuracies of B and of the two stitched models.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from alignbook.experiments.stitching import NonlinearStitch
+    >>> one = np.array([1.0])
+    >>> ns = NonlinearStitch("toy", 8, *[np.array([0])] * 4, *[one] * 11)
+    >>> len(ns), bool(ns.A_mlp[0] <= ns.A_lin[0])
+    (1, True)
+    """
+
+    dataset: str
+    hidden: int
+    a: np.ndarray
+    i: np.ndarray
+    b: np.ndarray
+    j: np.ndarray
+    A_lin: np.ndarray
+    A_mlp: np.ndarray
+    risk_B: np.ndarray
+    kappa: np.ndarray
+    risk_lin: np.ndarray
+    risk_mlp: np.ndarray
+    bound_lin: np.ndarray
+    bound_mlp: np.ndarray
+    acc_B: np.ndarray
+    acc_lin: np.ndarray
+    acc_mlp: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def summary(self) -> str:
+        """One line per pair: matching errors, stitched test accuracies, both bounds."""
+        names = lambda k: "input" if k == 0 else f"h{k}"  # noqa: E731
+        lines = [f"{self.dataset}: linear vs MLP stitchers (hidden width {self.hidden}), training-sample matching "
+                 "error, test accuracy, Theorem 1 bound / stitched risk"]
+        for k in range(len(self)):
+            lines.append(
+                f"  A{self.a[k]}:{names(self.i[k])} -> B{self.b[k]}:{names(self.j[k])}  "
+                f"A_lin {self.A_lin[k]:.4g}  A_mlp {self.A_mlp[k]:.4g}  "
+                f"acc lin {self.acc_lin[k]:.3f}  mlp {self.acc_mlp[k]:.3f}  (B {self.acc_B[k]:.3f})  "
+                f"bound/risk lin {self.bound_lin[k] / self.risk_lin[k]:.3g}  mlp {self.bound_mlp[k] / self.risk_mlp[k]:.3g}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def nonlinear_stitching(nets: list[TrainedNet], split: Split, pairs, hidden: int = 64, epochs: int = 60,
+                        lr: float = 3e-3, batch_size: int = 256, seed: int = 0, device=None) -> NonlinearStitch:
+    r"""Stitch ``pairs`` of layers ``(a, i, b, j)`` with the affine least-squares and with an MLP stitcher.
+
+    Both minimise the matching error :math:`\frac1n\sum_k\|s(z^A_k) - z^B_k\|^2` on the training split
+    (direct matching); the MLP stitcher (:class:`MLPStitcher`) starts at the affine one and is trained by
+    :func:`~alignbook.models.train_loop`; if training ends above the affine error, the affine stitcher is
+    kept, so ``A_mlp <= A_lin`` by construction (the class contains the affine maps). Theorem 1 holds for
+    any stitcher on the sample it is evaluated on, so both bounds are computed on the training split.
+
+    Examples
+    --------
+    >>> from alignbook.data import load_digits
+    >>> from alignbook.experiments.stitching import nonlinear_stitching, train_nets
+    >>> split = load_digits(seed=0)
+    >>> nets = train_nets(split, seeds=[0, 1], widths=[8], epochs=1, device="cpu")
+    >>> ns = nonlinear_stitching(nets, split, pairs=[(0, 0, 1, 1)], hidden=8, epochs=2, device="cpu")
+    >>> bool(ns.A_mlp[0] <= ns.A_lin[0]) and bool(ns.risk_mlp[0] <= ns.bound_mlp[0])
+    True
+    """
+    dev = get_device(device)
+    Xtr, ytr = split.X_train.to(dev).to(REDUCTION_DTYPE), split.y_train.to(dev)
+    Xte, yte = split.X_test.to(dev).to(REDUCTION_DTYPE), split.y_test.to(dev)
+    K = split.n_classes
+    onehot = torch.nn.functional.one_hot(ytr, K).to(REDUCTION_DTYPE)
+    m64 = [copy.deepcopy(n.model).to(dev).to(REDUCTION_DTYPE).eval() for n in nets]
+    rows = {k: [] for k in ("a", "i", "b", "j", "A_lin", "A_mlp", "risk_B", "kappa", "risk_lin", "risk_mlp",
+                            "bound_lin", "bound_mlp", "acc_B", "acc_lin", "acc_mlp")}
+    with threads(1, dev):
+        for q, (a, i, b, j) in enumerate(pairs):
+            with torch.no_grad():
+                Z1, Z2 = m64[a].representations(Xtr)[i], m64[b].representations(Xtr)[j]
+                Z1te = m64[a].representations(Xte)[i]
+            S, bias = _Source(Z1).fit(Z2)
+            mlp = MLPStitcher(S, bias, hidden, seed + q)
+            A_lin = float(((Z1 @ S + bias - Z2) ** 2).sum() / Z1.shape[0])
+            train_loop(list(mlp.parameters()), lambda idx: ((mlp(Z1[idx]) - Z2[idx]) ** 2).sum(1).mean(),
+                       Z1.shape[0], epochs=epochs, batch_size=batch_size, lr=lr, seed=seed + q, device=dev)
+            with torch.no_grad():
+                A_mlp = float(((mlp(Z1) - Z2) ** 2).sum() / Z1.shape[0])
+                if not A_mlp <= A_lin:  # keep the affine stitcher (V = 0): the class contains it
+                    mlp = MLPStitcher(S, bias, hidden, seed + q)
+                    A_mlp = float(((mlp(Z1) - Z2) ** 2).sum() / Z1.shape[0])
+                head = m64[b].head(j)
+                risk_B = brier_risk(m64[b](Xtr), ytr, K)
+                kappa = m64[b].head_lipschitz_bound(j)
+                r_lin = float(((torch.softmax(head(Z1 @ S + bias), 1) - onehot) ** 2).sum() / Z1.shape[0])
+                r_mlp = float(((torch.softmax(head(mlp(Z1)), 1) - onehot) ** 2).sum() / Z1.shape[0])
+                acc = lambda out: float((out.argmax(1) == yte).double().mean())  # noqa: E731
+                vals = (a, i, b, j, A_lin, A_mlp, risk_B, kappa, r_lin, r_mlp,
+                        (math.sqrt(risk_B) + kappa * math.sqrt(A_lin)) ** 2,
+                        (math.sqrt(risk_B) + kappa * math.sqrt(A_mlp)) ** 2,
+                        acc(m64[b](Xte)), acc(head(Z1te @ S + bias)), acc(head(mlp(Z1te))))
+            for k, v in zip(rows, vals):
+                rows[k].append(v)
+    cols = {k: np.asarray(v, dtype=np.int64 if k in ("a", "i", "b", "j") else np.float64) for k, v in rows.items()}
+    return NonlinearStitch(split.name, int(hidden), **cols)

@@ -461,8 +461,10 @@ class ContrastiveSweep:
 
 
 def contrastive_sweep(levels=(1.0, 0.5, 0.0), alphas=(0.0, 0.5, 0.9, 1.0), scale=None, seed: int = 0,
-                      device=None, seeds=None) -> ContrastiveSweep:
+                      device=None, seeds=None, epochs: int | None = None) -> ContrastiveSweep:
     """Redundancy sweep with two MLP towers trained on ``(1-alpha) * MSE + alpha * InfoNCE``.
+
+    ``epochs`` overrides the scale's number of training epochs.
 
     Examples
     --------
@@ -474,6 +476,8 @@ def contrastive_sweep(levels=(1.0, 0.5, 0.0), alphas=(0.0, 0.5, 0.9, 1.0), scale
     n_train = pick(scale, test=512, book=1024, full=8192)
     seeds = list(seeds) if seeds is not None else list(range(pick(scale, test=1, book=1, full=3)))
     cfg = _nn_config(scale)
+    if epochs is not None:
+        cfg["epochs"] = int(epochs)
     base = TwoModalityModel.make(seed=seed, device="cpu")
     risk = np.zeros((len(levels), len(alphas)))
     align, knn = np.zeros_like(risk), np.zeros_like(risk)

@@ -134,6 +134,9 @@ def cka_vs_penalty(results):
 def cka_vs_condition(sweep: ConditionSweep):
     """Remark 5: CKA of F1 and F1 M against the condition number of M (stitching stays perfect).
 
+    The whitened curve falls to its floor ``1/sqrt(dim)``; the anisotropic curve (``cka_unwhitened``,
+    when present) falls towards 0.
+
     Examples
     --------
     >>> import numpy as np
@@ -146,8 +149,11 @@ def cka_vs_condition(sweep: ConditionSweep):
     expect(sweep, ConditionSweep, "sweep", 'run("rem-ka-stitch").payload')
     dim = sweep.dim
     fig, ax = plt.subplots(figsize=(5.0, 3.6))
-    ax.semilogx(sweep.condition, sweep.cka, "o-", label=r"CKA$(F_1, F_1M)$")
-    ax.axhline(1 / np.sqrt(dim), color="gray", ls=":", label=rf"limit $1/\sqrt{{{dim}}}$")
+    ax.semilogx(sweep.condition, sweep.cka, "o-", label=r"whitened $F_1$: CKA$(F_1, F_1M)$")
+    if sweep.cka_unwhitened is not None:
+        ax.semilogx(sweep.condition ** 1.5, sweep.cka_unwhitened, "s-",
+                    label=r"anisotropic $F_1$, $M$ undoing it")
+    ax.axhline(1 / np.sqrt(dim), color="gray", ls=":", label=rf"whitened floor $1/\sqrt{{{dim}}}$")
     ax.set_xlabel("condition number of the invertible map M")
     ax.set_ylabel("linear CKA")
     ax.set_ylim(0, 1.05)

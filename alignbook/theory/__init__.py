@@ -29,7 +29,8 @@ from ._registry import (  # noqa: F401
     run,
     sweep,
 )
+from ._report import Report, statement_ref, verification_report  # noqa: F401
 
 __all__ = ["CHECK_MODULES", "KINDS", "REGISTRY", "STATUSES", "TIGHT_TOL", "Check", "CheckResult", "Comparisons",
            "Row", "Sweep", "Variant", "VariantOutcome", "anchor", "chapter_of", "check", "draws_for_power", "get",
-           "load_all", "parse_seeds", "run", "sweep"]
+           "load_all", "parse_seeds", "run", "sweep", "Report", "statement_ref", "verification_report"]

@@ -29,7 +29,7 @@ The check passes when every row passes: its margin is finite and >= 0 and, for a
 
 **Tightness.** Every inequality row records how close its closest instance comes to equality:
 the relative gap ``(rhs - lhs) / max(|lhs|, |rhs|)`` for ``leq`` (``(lhs - rhs) / ...`` for
-``geq``), minimised over the row's entries. It is 0 at equality and ``1 - actual/bound`` for
+``geq``; a row may pass its own ``scale``, as a bound of 0 must), minimised over the row's entries. It is 0 at equality and ``1 - actual/bound`` for
 positive quantities. A row that declares ``tight=True`` (its bound is attained or approached, and
 the check contains such an instance) fails unless that gap is at most :data:`TIGHT_TOL` (1 %).
 
@@ -165,9 +165,9 @@ class VariantOutcome:
     error: str | None = None
 
 
-def _relgap(lhs: np.ndarray, rhs: np.ndarray, sign: float) -> np.ndarray:
-    """(bound - actual)/max(|bound|, |actual|), 0 where both are 0."""
-    scale = np.maximum(np.abs(lhs), np.abs(rhs))
+def _relgap(lhs: np.ndarray, rhs: np.ndarray, sign: float, scale=None) -> np.ndarray:
+    """(bound - actual)/max(|bound|, |actual|) (or / ``scale``), 0 where the scale is 0."""
+    scale = np.maximum(np.abs(lhs), np.abs(rhs)) if scale is None else np.broadcast_to(scale, lhs.shape)
     diff = sign * (rhs - lhs)
     return np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), 0.0)
 
@@ -290,7 +290,7 @@ _REL = {"==": "=", "<=": "≤", ">=": "≥", "!=": "≠", "~": "≈ (MC)", "!~":
 # Where a chapter's check table links to its entry in the verification report: the chapters sit
 # in chapters/, the report is book/verification.md with one target per id. Raw HTML, so that the
 # link reads the same in the book and in a Colab notebook (no book-only markup).
-REPORT_URL = ""  # set to "../book/verification.html" once book/verification.md exists
+REPORT_URL = "../book/verification.html"
 
 
 def _report_link(cid: str) -> str:
@@ -312,7 +312,7 @@ def _gap_text(r: Row) -> str:
 def _cell(text: str) -> str:
     """Make a row label safe inside a markdown table cell.
 
-    Outside ``$...$`` a ``|`` would split the cell and ``_`` could start emphasis, so both are
+    Outside ``$...$`` a ``|`` would split the cell and ``_`` or ``*`` could start emphasis, so they are
     escaped; inside maths the bars become ``\\Vert``/``\\vert`` and everything else is kept.
     """
     parts = text.split("$")
@@ -320,7 +320,7 @@ def _cell(text: str) -> str:
         if i % 2:  # maths
             parts[i] = part.replace("\\|", "\\Vert ").replace("|", "\\vert ")
         else:
-            parts[i] = part.replace("|", "\\|").replace("_", "\\_")
+            parts[i] = part.replace("|", "\\|").replace("_", "\\_").replace("*", "\\*")
     return "$".join(parts)
 
 
@@ -446,19 +446,23 @@ class Comparisons:
         self.rows.append(Row(label, "==", float(a_arr.reshape(-1)[i]), float(b_arr.reshape(-1)[i]), margin, draws))
         return self
 
-    def leq(self, label: str, lhs, rhs, slack: float = 1e-12, draws: int = 1, tight: bool = False) -> "Comparisons":
+    def leq(self, label: str, lhs, rhs, slack: float = 1e-12, draws: int = 1, tight: bool = False,
+            scale=None) -> "Comparisons":
         """Inequality ``lhs <= rhs`` (elementwise if arrays; the worst entry counts).
 
         ``tight=True`` declares that the instances approach equality: the row then also fails
-        unless its closest entry is within ``TIGHT_TOL`` (relative) of equality.
+        unless its closest entry is within ``TIGHT_TOL`` (relative) of equality. The gap is
+        relative to ``max(|lhs|, |rhs|)``; pass ``scale`` (a number or an array) where that is
+        not the natural size, as for a bound of 0 (``lambda_min / lambda_max >= 0``: ``scale=1``).
         """
-        return self._inequality(label, "<=", lhs, rhs, slack, draws, sign=1.0, tight=tight)
+        return self._inequality(label, "<=", lhs, rhs, slack, draws, sign=1.0, tight=tight, scale=scale)
 
-    def geq(self, label: str, lhs, rhs, slack: float = 1e-12, draws: int = 1, tight: bool = False) -> "Comparisons":
+    def geq(self, label: str, lhs, rhs, slack: float = 1e-12, draws: int = 1, tight: bool = False,
+            scale=None) -> "Comparisons":
         """Inequality ``lhs >= rhs`` (elementwise if arrays; the worst entry counts); see :meth:`leq`."""
-        return self._inequality(label, ">=", lhs, rhs, slack, draws, sign=-1.0, tight=tight)
+        return self._inequality(label, ">=", lhs, rhs, slack, draws, sign=-1.0, tight=tight, scale=scale)
 
-    def _inequality(self, label, relation, lhs, rhs, slack, draws, sign, tight):
+    def _inequality(self, label, relation, lhs, rhs, slack, draws, sign, tight, scale=None):
         l_arr = np.asarray(_tonp(lhs), dtype=np.float64).reshape(-1)
         r_arr = np.asarray(_tonp(rhs), dtype=np.float64).reshape(-1)
         l_arr, r_arr = np.broadcast_arrays(l_arr, r_arr)
@@ -466,7 +470,9 @@ class Comparisons:
         i = int(np.argmin(m))
         finite = bool(np.all(np.isfinite(m)))
         margin = float(m[i]) if finite else -math.inf
-        tightness = float(np.min(_relgap(l_arr, r_arr, sign))) if finite else float("nan")
+        if scale is not None:
+            scale = np.abs(np.asarray(_tonp(scale), dtype=np.float64).reshape(-1))
+        tightness = float(np.min(_relgap(l_arr, r_arr, sign, scale))) if finite else float("nan")
         self.rows.append(Row(label, relation, float(l_arr[i]), float(r_arr[i]), margin, max(draws, l_arr.size),
                              tightness=tightness, tight=bool(tight)))
         return self

@@ -11,13 +11,15 @@ statement in the chapter); shared independent routes in ``_routes``, the sympy d
 chapter displays in :mod:`.symbolic`:
 
 * ``alignment``: ``def-ka``, ``prop-ka-forms``, ``thm-ka-spectral``, ``err-spectral-square``,
-  ``prop-kta-spectral``, ``err-kta-sqrt``;
+  ``prop-kta-spectral``, ``err-kta-sqrt``, ``thm-kta-risk``, ``err-kta-risk-sqrt``, ``prop-kare-gcv``;
 * ``distance``: ``thm-ka-da``, ``err-ka-da-constant``;
 * ``hsic``: ``prop-hsic-linear``, ``thm-cka-hsic``, ``err-hsic-uncentred``, ``thm-hsic-mmd``,
-  ``thm-dcor-cka``, ``thm-hsic-unbiased``, ``prop-cka-permutation-null``;
-* ``gaussian``: ``thm-gauss-cancorr``, ``prop-mi-hsic-coco``, ``prop-coco-kcca-linear``, ``err-w2-gaussian``;
+  ``thm-dcor-cka``, ``thm-hsic-unbiased``, ``prop-cka-permutation-null``, ``thm-hsic-characteristic``,
+  ``prop-dcov-null``;
+* ``gaussian``: ``thm-gauss-cancorr``, ``rem-two-rhos``, ``prop-mi-hsic-coco``, ``prop-coco-kcca-linear``,
+  ``err-w2-gaussian``;
 * ``concentration``: ``thm-ka-concentration``, ``err-lemma1-bias``;
-* ``invariances``: ``prop-cka-invariance``, ``thm-invertible-width``.
+* ``invariances``: ``prop-cka-invariance``, ``thm-invertible-width``, ``prop-cka-cca-whitened``.
 """
 from __future__ import annotations
 

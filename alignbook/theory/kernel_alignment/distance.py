@@ -16,9 +16,11 @@ from ._routes import _unit_rows, _pair, _random_orthogonal
 # Distance alignment
 # ============================================================================================
 
-@check("thm-ka-da", title="Distance alignment as a function of kernel alignment", kind="theorem")
+@check("thm-ka-da", title="Distance alignment as a function of kernel alignment", kind="theorem",
+       status="corrected", source="Insulla et al. 2025, Sec. 3.1 (unit sphere, not ball)")
 def _thm_ka_da(scale, seed, device):
     r, c = rng(seed), Comparisons()
+    four = c.constant("4 in D = 4(||K1||^2 + ||K2||^2 - 2||K1|| ||K2|| A)", 4.0)
     draws = pick(scale, test=10, book=50, full=200)
     lib, explicit, formula = [], [], []
     for _ in range(draws):
@@ -31,7 +33,7 @@ def _thm_ka_da(scale, seed, device):
         lib.append(distance_misalignment(G1, G2, route="samples"))
         c1, c2 = np.linalg.norm(K1) / n, np.linalg.norm(K2) / n
         A = kernel_alignment(G1, G2)
-        formula.append(4.0 * (c1**2 + c2**2 - 2.0 * c1 * c2 * A))
+        formula.append(four * (c1**2 + c2**2 - 2.0 * c1 * c2 * A))
     c.close("library D vs explicit mean of (d1^2 - d2^2)^2", lib, explicit, tol=1e-12, draws=draws)
     c.close("D vs 4(‖K1‖^2 + ‖K2‖^2 - 2‖K1‖‖K2‖ KA), unit-norm features", explicit, formula, tol=1e-12, draws=draws)
     c.close("unit sphere: d^2 = 2(1 - K)", d1, 2.0 * (1.0 - K1), tol=1e-12)
@@ -50,9 +52,13 @@ def _equal_norm_pair(r, n, frac):
 
 
 @check("err-ka-da-constant", title="Erratum: the constant in the KA-distance-alignment equivalence",
-       kind="erratum")
+       kind="erratum", status="corrected", source="Insulla et al. 2025, Sec. 3.1")
 def _err_ka_da_constant(scale, seed, device):
     r, c = rng(seed), Comparisons()
+    # false variants: the corrected 8 C^2 in the printed slot (the disagreement row must fail), and the
+    # unit sphere in place of the "ball" (the last row must fail)
+    fix = c.alternative("8 C^2 (corrected) in place of the printed 8 C", 1, 2)
+    sphere = c.alternative("features on the sphere in place of the ball", False, True)
     draws = pick(scale, test=10, book=50, full=200)
     D, printed, corrected, norms1, norms2 = [], [], [], [], []
     for _ in range(draws):
@@ -63,7 +69,7 @@ def _err_ka_da_constant(scale, seed, device):
         norms2.append(C2)
         A = kernel_alignment(G1, G2)
         D.append(distance_misalignment(G1, G2, route="samples"))
-        printed.append(8.0 * C1 * (1.0 - A))
+        printed.append(8.0 * C1**fix * (1.0 - A))
         corrected.append(8.0 * C1**2 * (1.0 - A))
     c.close("equal norms ‖K1‖ = ‖K2‖ = C (construction)", norms1, norms2, tol=1e-12, draws=draws)
     c.differ("printed 8 C (1 - KA) vs D", printed, D, tol=1e-4, draws=draws)
@@ -71,8 +77,8 @@ def _err_ka_da_constant(scale, seed, device):
     # the paper's "ball": inside the ball (norms < 1) the identity fails
     n = 40
     _, F1, F2 = _pair(r, n)
-    B1 = _unit_rows(F1) * r.uniform(0.3, 0.9, (n, 1))
-    B2 = _unit_rows(F2) * r.uniform(0.3, 0.9, (n, 1))
+    B1 = _unit_rows(F1) * (1.0 if sphere else r.uniform(0.3, 0.9, (n, 1)))
+    B2 = _unit_rows(F2) * (1.0 if sphere else r.uniform(0.3, 0.9, (n, 1)))
     c1, c2 = np.linalg.norm(B1 @ B1.T) / n, np.linalg.norm(B2 @ B2.T) / n
     c.differ("features inside the ball (not on the sphere): identity fails",
              4 * (c1**2 + c2**2 - 2 * c1 * c2 * kernel_alignment(B1, B2)),

@@ -44,6 +44,23 @@ def _finite_joint(r: np.random.Generator, common: bool):
     return P, C * na + A, B + nb * (A % 2), None
 
 
+def _finite_joint_common(r: np.random.Generator):
+    """A random joint law of (C, A, B, D) on a grid, flattened: X1 = C na + A, X2 = C nb + B share C, and D
+    is independent of (C, A, B) and seen by neither modality (targets may depend on it).
+
+    Returns P, x1, x2, C, D.
+    """
+    nc, na, nb, nd = (int(v) for v in r.integers(2, 5, size=4))
+    C, A, B = np.meshgrid(np.arange(nc), np.arange(na), np.arange(nb), indexing="ij")
+    C, A, B = C.ravel(), A.ravel(), B.ravel()
+    Pcab = r.dirichlet(np.full(C.size, 0.5))
+    q = r.dirichlet(np.full(nd, 1.0))
+    P = np.outer(Pcab, q).ravel()
+    rep = lambda v: np.repeat(v, nd)  # noqa: E731
+    D = np.tile(np.arange(nd), C.size)
+    return P, rep(C * na + A), rep(C * nb + B), rep(C), D
+
+
 # ----------------------------------------------------------------------------------------------
 # R4.3: CCA recovers the shared subspace in the linear-Gaussian model
 # ----------------------------------------------------------------------------------------------

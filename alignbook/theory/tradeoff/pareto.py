@@ -49,9 +49,14 @@ class ParetoFront:
 
 
 @check("thm-pareto-front", title="Exact minimisers of the penalised objective trace a monotone Pareto front",
-       kind="theorem")
+       kind="theorem", status="new", source="")
 def _thm_pareto_front(scale, seed, device):
     c = Comparisons()
+    # false variants: kappa_i = 1 - rho_i (unsquared) in the closed form, and the 2 of (1 + 2 lambda kappa)
+    # nudged. Near equality: perturbations of the minimiser down to 1e-4, and the collapse bound, whose
+    # ratio to the truth is 1 - O(1/(lambda kappa)) at lambda = 1e8.
+    unsq = c.alternative("kappa_i = 1 - rho_i (not squared) in the closed form", False, True)
+    two = c.constant("2 in (1 + 2 lambda kappa)/(1 + lambda kappa)^2", 2.0)
     lambdas = np.concatenate([[0.0], np.logspace(-3, 4, pick(scale, test=29, book=57, full=113))])
     model = TwoModalityModel.make(redundancy=0.5, seed=seed, device=device)
     # exact on the empirical measure: sample covariances (1/n)
@@ -64,8 +69,13 @@ def _thm_pareto_front(scale, seed, device):
     risk, align = path.risk.cpu().numpy(), path.align.cpu().numpy()
     # route 2: the sympy closed form in canonical coordinates
     cc, kappa, rho = _canonical_data(S11, S12, S22, c1y)
-    fr = front(cc, kappa, vy, lambdas)
+    kappa_f = 1 - rho if unsq else kappa
+    fr = front(cc, kappa_f, vy, lambdas)
+    risk_two = vy - (cc[:, None] ** 2 * (1 + two * lambdas[None, :] * kappa_f[:, None])
+                     / (1 + lambdas[None, :] * kappa_f[:, None]) ** 2).sum(0)
     c.close("risk: normal equations = sympy closed form", risk, fr.risk, tol=1e-10, draws=lambdas.size)
+    c.close("risk: normal equations = Var Y1 - sum c^2 (1 + 2 l k)/(1 + l k)^2 (printed form)", risk, risk_two,
+            tol=1e-10, draws=lambdas.size)
     c.close("alignment: normal equations = sympy closed form", align, fr.align, tol=1e-10, draws=lambdas.size)
     # route 3: the objective evaluated on the data at the minimiser (w, u) agrees
     w, u = path.w, path.u
@@ -94,28 +104,28 @@ def _thm_pareto_front(scale, seed, device):
     for _ in range(draws):
         k = int(r.integers(1, lambdas.size))
         lam = lambdas[k]
-        wr = path.w[k] + torch.as_tensor(r.standard_normal(model.p1) * 10 ** r.uniform(-4, 0), dtype=F64,
-                                             device=path.w.device)
-        ur = path.u[k] + torch.as_tensor(r.standard_normal(model.p2) * 10 ** r.uniform(-4, 0), dtype=F64,
-                                             device=path.w.device)
+        e = 10 ** r.uniform(-4, 0) if _ % 2 else 10 ** r.uniform(-6, -4)
+        wr = path.w[k] + torch.as_tensor(r.standard_normal(model.p1) * e, dtype=F64, device=path.w.device)
+        ur = path.u[k] + torch.as_tensor(r.standard_normal(model.p2) * e, dtype=F64, device=path.w.device)
         J = float(((Yc[:, 0] - X1c @ wr) ** 2).mean() + lam * ((X1c @ wr - X2c @ ur) ** 2).mean())
         gap.append((float(path.objective[k]), J))
     gap = np.array(gap)
-    c.leq("J(minimiser) <= J(perturbed (w, u))", gap[:, 0], gap[:, 1], slack=1e-12 * vy, draws=draws)
+    c.leq("J(minimiser) <= J(perturbed (w, u)) (perturbations down to 1e-6)", gap[:, 0], gap[:, 1], slack=1e-12 * vy,
+          draws=draws, tight=True)
     # lambda -> infinity: with noise, no canonical correlation is 1, so w -> 0 (collapse); without
     # noise the limit is the best predictor from the shared latent (the intersection of the spans)
     # |risk(lam) - limit| <= sum_{kappa_i > 0} 2 c_i^2 / (lam kappa_i), since (1+2x)/(1+x)^2 <= 2/x
     lam_big = 1e8
     big = penalised_path(S11, S12, S22, c1y, vy, [lam_big])
-    c.leq("noisy data: |risk(1e8) - Var Y1| <= sum 2c^2/(lam kappa) (collapse)", abs(float(big.risk[0]) - vy),
-          float((2 * cc ** 2 / (lam_big * kappa)).sum()), slack=1e-9 * vy)
+    c.leq("noisy data: |risk(1e8) - Var Y1| <= sum 2c^2/(lam kappa) (collapse; ratio 1 - O(1/(lam kappa)))",
+          abs(float(big.risk[0]) - vy), float((two * cc ** 2 / (lam_big * kappa)).sum()), slack=1e-9 * vy, tight=True)
     m0 = TwoModalityModel.make(p1=4, p2=4, noise=0.0, redundancy=0.5, seed=seed, device=device)
     T11, T12, T22, t1y, _, ty = m0.blocks()
     big0 = penalised_path(T11, T12, T22, t1y, float(ty), [lam_big])
     c0, k0, _ = _canonical_data(T11, T12, T22, t1y)  # kappa = (0, 0, 1, 1) here (see the CCA check)
     # limit: the best predictor from the shared latent s, mmse(Y1 | s) = Var Y1 - redundancy
-    c.leq("noise 0: |risk(1e8) - mmse(Y1|s)| <= sum 2c^2/(lam kappa)",
+    c.leq("noise 0: |risk(1e8) - mmse(Y1|s)| <= sum 2c^2/(lam kappa) (ratio 1 - O(1/(lam kappa)))",
           abs(float(big0.risk[0]) - (float(ty) - m0.redundancy)),
-          float((2 * c0[m0.ks:] ** 2 / (lam_big * k0[m0.ks:])).sum()), slack=1e-9 * float(ty))
+          float((two * c0[m0.ks:] ** 2 / (lam_big * k0[m0.ks:])).sum()), slack=1e-9 * float(ty), tight=True)
     c.attach(ParetoFront(lambdas=lambdas, risk=risk / vy, align=align / vy, rho=rho))
     return c
