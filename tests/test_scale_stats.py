@@ -213,3 +213,58 @@ def test_half_sampling_covers_population_cka_where_the_bootstrap_does_not():
             cover[method] += res.low <= truth <= res.high
     assert cover["subsample"] / R >= 0.78, cover
     assert cover["percentile"] / R <= 0.72, cover
+
+
+# ---------------------------------------------------------------- permuted matrices (the fast null)
+import functools as _ft  # noqa: E402
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as _st  # noqa: E402
+
+from alignbook.scale import stats as _stats  # noqa: E402
+
+_FAST_MEASURES = [
+    ab.cka, _ft.partial(ab.cka, estimator="unbiased"), _ft.partial(ab.cka, kernel="rbf"),
+    _ft.partial(ab.cka, kernel="rbf", sigma=3.0), _ft.partial(ab.cka, kernel="distance", estimator="unbiased"),
+    ab.hsic, _ft.partial(ab.hsic, kernel="rbf", estimator="unbiased"),
+    _ft.partial(ab.mutual_knn, k=4), _ft.partial(ab.mutual_knn, k=2, metric="euclidean"),
+]
+
+
+@pytest.mark.parametrize("measure", _FAST_MEASURES, ids=lambda m: f"{getattr(m, 'func', m).__name__}{getattr(m, 'keywords', '')}")
+@given(seed=_st.integers(0, 2**16), shift=_st.sampled_from([0.0, 1e5]), tied=_st.booleans())
+def test_permuted_matrices_give_the_same_null_as_re_evaluating(measure, seed, shift, tied):
+    """The matrices formed once and permuted give the values of the measure on permuted rows."""
+    import pytest as _pytest
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(24, 3))
+    Y = X @ rng.normal(size=(3, 4)) + rng.normal(size=(24, 4))
+    if tied:  # duplicated rows and integer data: tied distances and neighbours
+        X, Y = np.round(2 * X) + 0.5, np.round(2 * Y) + 0.5
+        X[1], Y[1] = X[0], Y[0]
+    X, Y = X + shift, Y - shift
+    assert _stats._permuted_evaluator(measure, X, Y) is not None
+    fast = _stats.permutation_null(measure, X, Y, n_permutations=6, seed=seed)
+    with _pytest.MonkeyPatch.context() as mp:  # the re-evaluating route (hypothesis and fixtures do not mix)
+        mp.setattr(_stats, "_permuted_evaluator", lambda *a: None)
+        slow = _stats.permutation_null(measure, X, Y, n_permutations=6, seed=seed)
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-9)
+
+
+def test_other_measures_and_options_are_re_evaluated():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    assert _stats._permuted_evaluator(ab.rsa, X, X) is None
+    assert _stats._permuted_evaluator(_ft.partial(ab.cka, dtype="float32"), X, X) is None
+    assert _stats._permuted_evaluator(_ft.partial(ab.cka, kernel="precomputed"), X @ X.T, X @ X.T) is None
+    assert _stats._permuted_evaluator(lambda a, b: ab.cka(a, b), X, X) is None
+    big = np.random.default_rng(0).normal(size=(_stats.PERMUTE_MATRICES_MAX_N + 1, 2))
+    assert _stats._permuted_evaluator(ab.cka, big, big) is None
+
+
+def test_the_fast_null_keeps_the_p_value_and_its_guards():
+    X = np.random.default_rng(1).normal(size=(30, 3))
+    r = permutation_test(ab.cka, X, X**3, n_permutations=19, seed=0)
+    assert r.p_value == 1 / 20
+    with pytest.raises(ValueError, match="constant"):
+        permutation_test(ab.cka, X, np.ones((30, 2)), n_permutations=5, seed=0)

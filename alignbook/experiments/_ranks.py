@@ -1,16 +1,19 @@
 """Spearman rank correlation for the experiments: one helper, average ranks for ties.
 
 The experiments rank how alignment notions order layer pairs (``kernel_alignment``) and how
-CKA orders stitching penalties (``stitching``). Both use :func:`spearman_matrix`: ranks by
-:func:`scipy.stats.rankdata` (ties get their average rank), then the Pearson correlation of
-the ranks in float64. This is the definition :func:`scipy.stats.spearmanr` uses.
+CKA orders stitching penalties (``stitching``). Both use :func:`spearman_matrix`: ranks by the
+package's one rank helper, :func:`alignbook.core.correlation.ranks` (ties get their average rank,
+as :func:`scipy.stats.rankdata`; the same ranks RSA's Spearman comparison uses), then the Pearson
+correlation of the ranks in float64. This is the definition :func:`scipy.stats.spearmanr` uses.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from scipy.stats import rankdata
+import torch
+
+from ..core.correlation import ranks
 
 
 def spearman_matrix(V: np.ndarray) -> np.ndarray:
@@ -24,7 +27,7 @@ def spearman_matrix(V: np.ndarray) -> np.ndarray:
         raise ValueError(f"V must be (n, k) with n >= 3 observations, got shape {V.shape}")
     if not np.isfinite(V).all():
         raise ValueError("V has NaN or infinite entries; drop those observations first")
-    R = rankdata(V, axis=0)
+    R = np.column_stack([ranks(torch.from_numpy(np.ascontiguousarray(V[:, j]))).numpy() for j in range(V.shape[1])])
     R = R - R.mean(axis=0)
     norms = np.sqrt((R * R).sum(axis=0))
     out = np.full((V.shape[1], V.shape[1]), math.nan)
